@@ -1,0 +1,26 @@
+namespace PersonaOps.Core.Diagnostics;
+
+/// <summary>How bad a diagnostic is: errors fail the command (exit 1), warnings do not.</summary>
+public enum Severity
+{
+    Error,
+    Warning,
+}
+
+/// <summary>A one-based line and column in a source file.</summary>
+public readonly record struct SourcePosition(int Line, int Column)
+{
+    /// <summary>The start of a file.</summary>
+    public static SourcePosition Start { get; } = new(1, 1);
+}
+
+/// <summary>
+/// One finding about the user's input: a stable code, a severity, where it is, and a message a person
+/// can act on. Diagnostics are values; rendering them is the job of <see cref="DiagnosticFormatter"/>.
+/// </summary>
+public sealed record Diagnostic(string Code, Severity Severity, string File, SourcePosition Position, string Message)
+{
+    public bool IsError => Severity == Severity.Error;
+
+    public override string ToString() => DiagnosticFormatter.FormatText(this);
+}

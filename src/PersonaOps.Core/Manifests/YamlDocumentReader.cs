@@ -1,0 +1,427 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace PersonaOps.Core.Manifests;
+
+/// <summary>One YAML document of a file, as JSON, with the position of every value.</summary>
+public sealed record YamlDocument(int Index, JsonNode? Root, SourceMap Map);
+
+/// <summary>
+/// Reads YAML into JSON documents with positions, on YamlDotNet's event parser. The representation
+/// model YamlDotNet offers keeps no guard against duplicate keys, alias expansion or depth, so the tree is
+/// built here, where each of those limits is enforced with a diagnostic that points at the offending line.
+/// Scalars are resolved with YAML 1.2's core schema: <c>yes</c> and <c>on</c> stay strings, as JSON expects.
+/// </summary>
+public static partial class YamlDocumentReader
+{
+    /// <summary>Deeper nesting than this is refused: no persona needs it, and it guards the stack.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Values a document may expand to through aliases, against "billion laughs" files.</summary>
+    public const long MaxExpandedNodes = 100_000;
+
+    public static IReadOnlyList<YamlDocument> Read(string file, string text, List<Diagnostic> diagnostics)
+    {
+        var documents = new List<YamlDocument>();
+        var parser = new Parser(new StringReader(text));
+        try
+        {
+            parser.Consume<StreamStart>();
+            while (parser.TryConsume<DocumentStart>(out var start))
+            {
+                var builder = new TreeBuilder(file, diagnostics);
+                var root = builder.ReadNode(parser, depth: 1);
+                if (root is null && builder.Failed)
+                {
+                    return documents;
+                }
+
+                parser.Consume<DocumentEnd>();
+                var map = new SourceMap(ToPosition(start.Start));
+                var json = root is null ? null : ToJson(root, "", map, file, diagnostics);
+                documents.Add(new YamlDocument(documents.Count, json, map));
+            }
+
+            parser.Consume<StreamEnd>();
+        }
+        catch (YamlException ex)
+        {
+            diagnostics.Add(DiagnosticCatalog.YamlSyntax.At(file, ToPosition(ex.Start), Describe(ex)));
+        }
+
+        return documents;
+    }
+
+    internal static SourcePosition ToPosition(Mark mark) => new((int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+
+    private static string Describe(YamlException ex)
+    {
+        var message = MarkPrefix().Replace(ex.Message, "").Trim();
+        if (message.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            message += " YAML indents with spaces only; replace the tab with spaces.";
+        }
+
+        return message.Length == 0 ? "the YAML is malformed" : message;
+    }
+
+    [GeneratedRegex(@"^\s*\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*")]
+    private static partial Regex MarkPrefix();
+
+    private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics)
+    {
+        map.AddValue(pointer, node.Start);
+        switch (node)
+        {
+            case MappingNode mapping:
+            {
+                var obj = new JsonObject();
+                foreach (var (key, value) in mapping.Entries)
+                {
+                    var child = pointer + "/" + JsonPointer.Escape(key.Value);
+                    map.AddKey(child, key.Start);
+                    obj[key.Value] = ToJson(value, child, map, file, diagnostics);
+                }
+
+                return obj;
+            }
+
+            case SequenceNode sequence:
+            {
+                var array = new JsonArray();
+                for (var i = 0; i < sequence.Items.Count; i++)
+                {
+                    array.Add(ToJson(sequence.Items[i], pointer + "/" + i.ToString(CultureInfo.InvariantCulture), map, file, diagnostics));
+                }
+
+                return array;
+            }
+
+            case ScalarNode scalar:
+                return scalar.Json?.DeepClone();
+
+            default:
+                throw new InvalidOperationException("unknown node");
+        }
+    }
+
+    private abstract class Node(SourcePosition start)
+    {
+        public SourcePosition Start { get; } = start;
+
+        /// <summary>The number of values this node expands to, aliases followed.</summary>
+        public long Size { get; set; } = 1;
+
+        public bool Complete { get; set; }
+    }
+
+    private sealed class ScalarNode(SourcePosition start, string value, JsonNode? json) : Node(start)
+    {
+        public string Value { get; } = value;
+
+        public JsonNode? Json { get; } = json;
+    }
+
+    private sealed class SequenceNode(SourcePosition start) : Node(start)
+    {
+        public List<Node> Items { get; } = [];
+    }
+
+    private sealed class MappingNode(SourcePosition start) : Node(start)
+    {
+        public List<(ScalarNode Key, Node Value)> Entries { get; } = [];
+    }
+
+    private sealed class TreeBuilder(string file, List<Diagnostic> diagnostics)
+    {
+        private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
+        private long _expanded;
+
+        public bool Failed { get; private set; }
+
+        /// <summary>Reads one node; null with <see cref="Failed"/> set when the document had to be abandoned.</summary>
+        public Node? ReadNode(IParser parser, int depth)
+        {
+            var current = parser.Current ?? throw new YamlException("unexpected end of the YAML stream");
+            var position = ToPosition(current.Start);
+            if (depth > MaxDepth)
+            {
+                return Fail(DiagnosticCatalog.NestingTooDeep, position,
+                    $"values are nested more than {MaxDepth} levels deep here; a persona manifest needs far fewer.");
+            }
+
+            switch (current)
+            {
+                case AnchorAlias alias:
+                {
+                    parser.MoveNext();
+                    if (!_anchors.TryGetValue(alias.Value.Value, out var target))
+                    {
+                        return Fail(DiagnosticCatalog.YamlSyntax, position, $"the alias *{alias.Value.Value} refers to no anchor defined before it.");
+                    }
+
+                    if (!target.Complete)
+                    {
+                        return Fail(DiagnosticCatalog.UnsupportedYaml, position, $"the alias *{alias.Value.Value} refers to a value that contains it; recursive YAML has no JSON form.");
+                    }
+
+                    if (!Count(target.Size))
+                    {
+                        return Fail(DiagnosticCatalog.AliasExpansion, position,
+                            $"aliases expand this document beyond {MaxExpandedNodes:N0} values (the alias *{alias.Value.Value} alone adds {target.Size:N0}). This looks like an alias bomb; write the values out or use fewer aliases.");
+                    }
+
+                    return target;
+                }
+
+                case Scalar scalar:
+                {
+                    parser.MoveNext();
+                    if (!Count(1))
+                    {
+                        return Fail(DiagnosticCatalog.AliasExpansion, position, $"the document holds more than {MaxExpandedNodes:N0} values.");
+                    }
+
+                    var json = Resolve(scalar, position, out var error);
+                    if (error is not null)
+                    {
+                        return Fail(DiagnosticCatalog.UnsupportedYaml, position, error);
+                    }
+
+                    var node = new ScalarNode(position, scalar.Value, json) { Complete = true };
+                    Remember(scalar.Anchor, node);
+                    return node;
+                }
+
+                case SequenceStart start:
+                {
+                    parser.MoveNext();
+                    if (!CheckTag(start.Tag, "seq", position) || !Count(1))
+                    {
+                        return Failed ? null : Fail(DiagnosticCatalog.AliasExpansion, position, $"the document holds more than {MaxExpandedNodes:N0} values.");
+                    }
+
+                    var node = new SequenceNode(position);
+                    Remember(start.Anchor, node);
+                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        var item = ReadNode(parser, depth + 1);
+                        if (item is null)
+                        {
+                            return null;
+                        }
+
+                        node.Items.Add(item);
+                        node.Size += item.Size;
+                    }
+
+                    node.Complete = true;
+                    return node;
+                }
+
+                case MappingStart start:
+                {
+                    parser.MoveNext();
+                    if (!CheckTag(start.Tag, "map", position) || !Count(1))
+                    {
+                        return Failed ? null : Fail(DiagnosticCatalog.AliasExpansion, position, $"the document holds more than {MaxExpandedNodes:N0} values.");
+                    }
+
+                    var node = new MappingNode(position);
+                    Remember(start.Anchor, node);
+                    var seen = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+                    while (!parser.TryConsume<MappingEnd>(out _))
+                    {
+                        var keyEvent = parser.Current;
+                        var keyPosition = keyEvent is null ? position : ToPosition(keyEvent.Start);
+                        if (keyEvent is not Scalar keyScalar)
+                        {
+                            return Fail(DiagnosticCatalog.UnsupportedYaml, keyPosition, "mapping keys must be plain strings; a sequence, mapping or alias cannot be a key.");
+                        }
+
+                        parser.MoveNext();
+                        var key = new ScalarNode(keyPosition, keyScalar.Value, null) { Complete = true };
+                        if (seen.TryGetValue(key.Value, out var first))
+                        {
+                            return Fail(DiagnosticCatalog.DuplicateKey, keyPosition,
+                                $"the key '{key.Value}' appears twice in this mapping (first at line {first.Line}); YAML keys must be unique, and a repeated key would silently drop one value.");
+                        }
+
+                        seen.Add(key.Value, keyPosition);
+                        var value = ReadNode(parser, depth + 1);
+                        if (value is null)
+                        {
+                            return null;
+                        }
+
+                        node.Entries.Add((key, value));
+                        node.Size += value.Size;
+                    }
+
+                    node.Complete = true;
+                    return node;
+                }
+
+                default:
+                    throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
+            }
+        }
+
+        private bool Count(long nodes)
+        {
+            _expanded += nodes;
+            return _expanded <= MaxExpandedNodes;
+        }
+
+        private void Remember(AnchorName anchor, Node node)
+        {
+            if (!anchor.IsEmpty)
+            {
+                _anchors[anchor.Value] = node;
+            }
+        }
+
+        private bool CheckTag(TagName tag, string expected, SourcePosition position)
+        {
+            if (tag.IsEmpty || tag.IsNonSpecific || tag.Value == "tag:yaml.org,2002:" + expected)
+            {
+                return true;
+            }
+
+            Fail(DiagnosticCatalog.UnsupportedYaml, position, $"the tag {tag.Value} is not supported; manifests are plain YAML without tags.");
+            return false;
+        }
+
+        private Node? Fail(DiagnosticDescriptor descriptor, SourcePosition position, string message)
+        {
+            diagnostics.Add(descriptor.At(file, position, message));
+            Failed = true;
+            return null;
+        }
+    }
+
+    /// <summary>YAML 1.2 core schema resolution of one scalar to a JSON value.</summary>
+    private static JsonValue? Resolve(Scalar scalar, SourcePosition position, out string? error)
+    {
+        error = null;
+        var value = scalar.Value;
+        var tag = scalar.Tag;
+        if (!tag.IsEmpty && !tag.IsNonSpecific)
+        {
+            switch (tag.Value)
+            {
+                case "tag:yaml.org,2002:str":
+                    return JsonValue.Create(value);
+                case "tag:yaml.org,2002:null":
+                case "tag:yaml.org,2002:bool":
+                case "tag:yaml.org,2002:int":
+                case "tag:yaml.org,2002:float":
+                    var resolved = ResolvePlain(value, out var ok);
+                    if (!ok || resolved is null != (tag.Value == "tag:yaml.org,2002:null"))
+                    {
+                        error = $"'{value}' is not a valid {tag.Value["tag:yaml.org,2002:".Length..]}.";
+                    }
+
+                    return resolved;
+                default:
+                    error = $"the tag {tag.Value} is not supported; manifests are plain YAML without tags.";
+                    return null;
+            }
+        }
+
+        if (scalar.Style != ScalarStyle.Plain || tag.IsNonSpecific && !scalar.IsPlainImplicit)
+        {
+            return JsonValue.Create(value);
+        }
+
+        var json = ResolvePlain(value, out var valid);
+        if (!valid)
+        {
+            error = $"'{value}' is not a number JSON can hold (no infinity or NaN); quote it to make it a string.";
+        }
+
+        _ = position;
+        return json;
+    }
+
+    private static JsonValue? ResolvePlain(string value, out bool valid)
+    {
+        valid = true;
+        switch (value)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+            case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" or "-.inf" or "-.Inf" or "-.INF" or ".nan" or ".NaN" or ".NAN":
+                valid = false;
+                return null;
+        }
+
+        if (IntPattern().IsMatch(value))
+        {
+            if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            {
+                return JsonValue.Create(l);
+            }
+
+            if (decimal.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+            {
+                return JsonValue.Create(big);
+            }
+
+            valid = false;
+            return null;
+        }
+
+        if (value.StartsWith("0x", StringComparison.Ordinal) && value.Length > 2 &&
+            long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        {
+            return JsonValue.Create(hex);
+        }
+
+        if (value.StartsWith("0o", StringComparison.Ordinal) && value.Length > 2 && value.AsSpan(2).IndexOfAnyExceptInRange('0', '7') < 0)
+        {
+            try
+            {
+                return JsonValue.Create(Convert.ToInt64(value[2..], 8));
+            }
+            catch (OverflowException)
+            {
+                valid = false;
+                return null;
+            }
+        }
+
+        if (FloatPattern().IsMatch(value))
+        {
+            if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            {
+                return JsonValue.Create(d);
+            }
+
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && double.IsFinite(f))
+            {
+                return JsonValue.Create(f);
+            }
+
+            valid = false;
+            return null;
+        }
+
+        return JsonValue.Create(value);
+    }
+
+    [GeneratedRegex(@"^[-+]?[0-9]+$")]
+    private static partial Regex IntPattern();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatPattern();
+}
