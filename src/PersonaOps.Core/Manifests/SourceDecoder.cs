@@ -15,13 +15,17 @@ public static class SourceDecoder
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The diagnostic for a file over <see cref="MaxFileBytes"/>; the edge uses it before reading such a file.</summary>
+    public static Diagnostic TooLarge(string path, long length) =>
+        DiagnosticCatalog.FileTooLarge.At(path, SourcePosition.Start,
+            $"the file is {FormatSize(length)}; manifests are limited to {FormatSize(MaxFileBytes)}. Split it into several files.");
+
     public static string? Decode(SourceFile file, List<Diagnostic> diagnostics)
     {
         var bytes = file.Content.Span;
         if (bytes.Length > MaxFileBytes)
         {
-            diagnostics.Add(DiagnosticCatalog.FileTooLarge.At(file.Path, SourcePosition.Start,
-                $"the file is {FormatSize(bytes.Length)}; manifests are limited to {FormatSize(MaxFileBytes)}. Split it into several files."));
+            diagnostics.Add(TooLarge(file.Path, bytes.Length));
             return null;
         }
 

@@ -28,7 +28,7 @@ public static partial class YamlDocumentReader
     public static IReadOnlyList<YamlDocument> Read(string file, string text, List<Diagnostic> diagnostics)
     {
         var documents = new List<YamlDocument>();
-        var parser = new Parser(new StringReader(text));
+        var parser = new TrackingParser(new Parser(new StringReader(text)));
         try
         {
             parser.Consume<StreamStart>();
@@ -51,10 +51,54 @@ public static partial class YamlDocumentReader
         }
         catch (YamlException ex)
         {
-            diagnostics.Add(DiagnosticCatalog.YamlSyntax.At(file, ToPosition(ex.Start), Describe(ex)));
+            var message = Describe(ex);
+            var position = message.Contains("tab", StringComparison.OrdinalIgnoreCase)
+                ? FirstIndentingTab(text, ToPosition(ex.Start)) ?? ToPosition(ex.End)
+                : ToPosition(ex.End); // Start is where the enclosing construct began; End is where the problem was found.
+            diagnostics.Add(DiagnosticCatalog.YamlSyntax.At(file, position, message));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's parser throws this, without a position, on some truncated flow collections.
+            diagnostics.Add(DiagnosticCatalog.YamlSyntax.At(file, parser.LastPosition,
+                "the YAML cannot be parsed past this point; look for an unclosed '[', '{' or quote."));
         }
 
         return documents;
+    }
+
+    private static SourcePosition? FirstIndentingTab(string text, SourcePosition from)
+    {
+        var lines = text.Split('\n');
+        for (var i = Math.Max(0, from.Line - 1); i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indent)
+            {
+                return new SourcePosition(i + 1, tab + 1);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Remembers where the last event ended, to place errors the parser reports without a position.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public SourcePosition LastPosition { get; private set; } = SourcePosition.Start;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is { } current)
+            {
+                LastPosition = ToPosition(current.End);
+            }
+
+            return inner.MoveNext();
+        }
     }
 
     internal static SourcePosition ToPosition(Mark mark) => new((int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));

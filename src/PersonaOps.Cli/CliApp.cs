@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PersonaOps.Cli.Commands;
+
+namespace PersonaOps.Cli;
+
+/// <summary>
+/// The command line: System.CommandLine parses, Microsoft.Extensions.Hosting provides configuration,
+/// logging and services to the command that runs. Ctrl+C cancels the command's token.
+/// </summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, IOContext io, CancellationToken cancellationToken = default)
+    {
+        var root = BuildCommand(io);
+        var parseResult = root.Parse(args);
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await io.Error.WriteLineAsync("personaops: cancelled.");
+            return ExitCodes.Error;
+        }
+#pragma warning disable CA1031 // The edge of the program: anything unexpected becomes one line on stderr and exit 1, never a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await io.Error.WriteLineAsync($"personaops: internal error: {ex.GetType().Name}: {ex.Message}");
+            await io.Error.WriteLineAsync("personaops: this is a bug in PersonaOps; please report it with the command you ran.");
+            return ExitCodes.Error;
+        }
+    }
+
+    public static RootCommand BuildCommand(IOContext io)
+    {
+        var root = new RootCommand("PersonaOps: Tavus personas as code. Validate YAML persona manifests, plan changes against the live account, apply them.");
+        root.Options.Add(GlobalOptions.Dir);
+        root.Options.Add(GlobalOptions.NoColor);
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Subcommands.Add(ValidateCommand.Create(io));
+        return root;
+    }
+
+    /// <summary>The services a command runs with: configuration from the environment, logging to stderr.</summary>
+    internal static IHost BuildHost(IOContext io, ParseResult parseResult, Action<IServiceCollection>? configure = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var level = parseResult.GetValue(GlobalOptions.Verbose) ? LogLevel.Debug : LogLevel.Information;
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddProvider(new StandardErrorLoggerProvider(io.Error, level));
+        builder.Services.AddSingleton(io);
+        configure?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>The project root: --dir, or the current directory.</summary>
+    internal static string ProjectRoot(IOContext io, ParseResult parseResult) =>
+        parseResult.GetValue(GlobalOptions.Dir) is { Length: > 0 } dir ? Path.GetFullPath(dir, io.CurrentDirectory) : io.CurrentDirectory;
+}

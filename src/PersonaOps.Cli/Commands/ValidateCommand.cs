@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.Validation;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary>The arguments of <c>personaops validate</c>, mapped from the parse result.</summary>
+internal sealed record ValidateArguments(string Root, IReadOnlyList<string> Paths, OutputFormat Output, bool Color);
+
+/// <summary><c>personaops validate [PATHS...]</c>: offline checks of every manifest. No network.</summary>
+internal static class ValidateCommand
+{
+    private static readonly Argument<string[]> Paths = new("paths")
+    {
+        Description = "Manifest files or folders (searched recursively for *.yaml and *.yml). Default: personas/ under the project root.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    private static readonly Option<OutputFormat?> Output = new("--output", "-o")
+    {
+        Description = "text (default), json (an array of diagnostics) or github (workflow commands; the default when GITHUB_ACTIONS=true).",
+        HelpName = "text|json|github",
+    };
+
+    public static Command Create(IOContext io)
+    {
+        var command = new Command("validate", "Check manifests offline: YAML, the JSON Schema, and the rules the schema cannot express. Exit 0 when valid (warnings allowed), 1 on any error.")
+        {
+            Paths,
+            Output,
+        };
+        Output.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<OutputFormat?>() == OutputFormat.Markdown)
+            {
+                result.AddError("validate supports --output text, json or github.");
+            }
+        });
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var arguments = new ValidateArguments(
+                CliApp.ProjectRoot(io, parseResult),
+                parseResult.GetValue(Paths) ?? [],
+                parseResult.GetValue(Output) ?? (io.Environment("GITHUB_ACTIONS") == "true" ? OutputFormat.GitHub : OutputFormat.Text),
+                io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)));
+            using var host = CliApp.BuildHost(io, parseResult);
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("validate");
+            return Task.FromResult(Run(io, arguments, logger));
+        });
+        return command;
+    }
+
+    internal static int Run(IOContext io, ValidateArguments arguments, ILogger logger)
+    {
+        var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        var result = ManifestValidator.Validate(read.Files);
+        var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
+
+        switch (arguments.Output)
+        {
+            case OutputFormat.Json:
+                io.Out.WriteLine(DiagnosticFormatter.FormatJson(diagnostics));
+                break;
+            case OutputFormat.GitHub:
+                foreach (var diagnostic in diagnostics)
+                {
+                    io.Out.WriteLine(DiagnosticFormatter.FormatGitHub(diagnostic));
+                }
+
+                break;
+            default:
+                foreach (var diagnostic in diagnostics)
+                {
+                    io.Out.WriteLine(arguments.Color ? Colorize(diagnostic) : DiagnosticFormatter.FormatText(diagnostic));
+                }
+
+                break;
+        }
+
+        var errors = diagnostics.Count(d => d.IsError);
+        var warnings = diagnostics.Length - errors;
+        Log.ValidationSummary(logger, result.Manifests.Count, read.Files.Count, errors, warnings);
+        return errors > 0 ? ExitCodes.Error : ExitCodes.Success;
+    }
+
+    private static string Colorize(Diagnostic d)
+    {
+        var color = d.IsError ? "\u001b[31m" : "\u001b[33m";
+        return $"{d.File}({d.Position.Line},{d.Position.Column}): {color}{DiagnosticFormatter.SeverityWord(d.Severity)} {d.Code}\u001b[0m: {d.Message}";
+    }
+}

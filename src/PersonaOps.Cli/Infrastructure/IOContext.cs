@@ -1,0 +1,25 @@
+namespace PersonaOps.Cli;
+
+/// <summary>
+/// Everything a command touches outside the process: its two output streams, the environment and the
+/// working directory. Commands never use <see cref="Console"/> directly, so tests run the whole CLI
+/// in-process with captured output.
+/// </summary>
+public sealed record IOContext(
+    TextWriter Out,
+    TextWriter Error,
+    Func<string, string?> Environment,
+    string CurrentDirectory,
+    bool IsTerminal)
+{
+    public static IOContext FromConsole() => new(
+        Console.Out,
+        Console.Error,
+        System.Environment.GetEnvironmentVariable,
+        Directory.GetCurrentDirectory(),
+        !Console.IsOutputRedirected && !Console.IsErrorRedirected);
+
+    /// <summary>Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).</summary>
+    public bool UseColor(bool noColorOption) =>
+        IsTerminal && !noColorOption && string.IsNullOrEmpty(Environment("NO_COLOR"));
+}

@@ -1,0 +1,3 @@
+using PersonaOps.Cli;
+
+return await CliApp.RunAsync(args, IOContext.FromConsole());

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+
+namespace PersonaOps.Core.Manifests;
+
+/// <summary>Whether a manifest's persona should exist (<c>metadata.ensure</c>).</summary>
+public enum Ensure
+{
+    Present,
+    Absent,
+}
+
+/// <summary>
+/// A validated persona manifest: its identity fields and the Tavus persona body (<c>spec</c>) exactly as
+/// written, references unresolved. <see cref="Map"/> places any value of the document back in its file.
+/// </summary>
+public sealed record Manifest(
+    string File,
+    int DocumentIndex,
+    SourcePosition Position,
+    string Name,
+    string? Id,
+    Ensure Ensure,
+    IReadOnlyList<JsonPointer> Ignore,
+    JsonObject? Spec,
+    SourceMap Map)
+{
+    /// <summary>The persona's display name from spec, if set.</summary>
+    public string? PersonaName => Spec?["persona_name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary><c>file(line,col)</c>: where a person finds this manifest.</summary>
+    public string Location => $"{File}({Position.Line},{Position.Column})";
+}

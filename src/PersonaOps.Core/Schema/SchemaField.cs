@@ -1,0 +1,99 @@
+using NJsonSchema;
+
+namespace PersonaOps.Core.Schema;
+
+/// <summary>How the diff compares a field (the <c>x-personaops-compare</c> annotation).</summary>
+public enum CompareMode
+{
+    Value,
+
+    /// <summary>An array compared as a set (tools matched by <c>x-personaops-key</c>).</summary>
+    Set,
+
+    /// <summary>A long string, shown as a line diff.</summary>
+    Text,
+}
+
+/// <summary>A deprecated field: when, what replaced it, and what to do.</summary>
+public sealed record Deprecation(string? Since, string? Replacement, string Message);
+
+/// <summary>
+/// What the schema says about one location in a manifest: its schema plus the PersonaOps annotations,
+/// read from the property that refers to a definition and from the definition itself.
+/// </summary>
+public sealed class SchemaField
+{
+    private readonly JsonSchema _declared;
+
+    internal SchemaField(JsonSchema declared)
+    {
+        _declared = declared;
+        Schema = declared.ActualSchema;
+    }
+
+    /// <summary>The resolved schema (references followed).</summary>
+    public JsonSchema Schema { get; }
+
+    public bool IsReadOnly => (_declared as JsonSchemaProperty)?.IsReadOnly == true || Flag("readOnly");
+
+    public bool IsWriteOnly => (_declared as JsonSchemaProperty)?.IsWriteOnly == true || Flag("writeOnly");
+
+    /// <summary>The field's default (Tavus's value when it is absent), or null when it has none.</summary>
+    public object? Default => _declared.Default ?? Schema.Default;
+
+    /// <summary>True for fields whose default Tavus chooses and changes over time (llm.model, ...).</summary>
+    public bool IsServerDefault => Flag("x-personaops-server-default");
+
+    public CompareMode Compare => Annotation("x-personaops-compare") switch
+    {
+        "set" => CompareMode.Set,
+        "text" => CompareMode.Text,
+        _ => CompareMode.Value,
+    };
+
+    /// <summary>For set arrays: the JSON Pointer inside an item that identifies it.</summary>
+    public string? SetKey => Annotation("x-personaops-key") as string;
+
+    public Deprecation? Deprecation => Annotation("x-personaops-deprecated") is IDictionary<string, object?> d
+        ? new Deprecation(d.TryGetValue("since", out var s) ? s?.ToString() : null, d.TryGetValue("replacement", out var r) ? r?.ToString() : null,
+            d.TryGetValue("message", out var m) ? m?.ToString() ?? "deprecated" : "deprecated")
+        : null;
+
+    /// <summary>Values still accepted but deprecated or removed by Tavus, each with what to use instead.</summary>
+    public IReadOnlyDictionary<string, string> DeprecatedValues =>
+        Annotation("x-personaops-deprecated-values") is IDictionary<string, object?> d
+            ? d.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "", StringComparer.Ordinal)
+            : EmptyValues;
+
+    public int? MaxLengthWarning => Annotation("x-personaops-max-length-warning") is { } v and (long or int) ? Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    public string? MaxLengthReason => Annotation("x-personaops-max-length-reason") as string;
+
+    public string? PatternMessage => Annotation("x-personaops-pattern-message") as string;
+
+    /// <summary>The known member names of an object field, for suggestions.</summary>
+    public IReadOnlyCollection<string> PropertyNames => Schema.ActualProperties.Keys.ToArray();
+
+    /// <summary>The schema of member <paramref name="name"/> of this object field, or null if it allows none.</summary>
+    public SchemaField? Member(string name)
+    {
+        if (Schema.ActualProperties.TryGetValue(name, out var property))
+        {
+            return new SchemaField(property);
+        }
+
+        return Schema.AdditionalPropertiesSchema is { } additional ? new SchemaField(additional) : null;
+    }
+
+    /// <summary>The schema of this array field's items, or null.</summary>
+    public SchemaField? Items => Schema.Item is { } item ? new SchemaField(item) : null;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyValues = new Dictionary<string, string>();
+
+    private object? Annotation(string name) =>
+        _declared.ExtensionData is { } own && own.TryGetValue(name, out var value) ? value
+        : Schema.ExtensionData is { } actual && actual.TryGetValue(name, out value) ? value
+        : null;
+
+    private bool Flag(string name) => Annotation(name) is true;
+}

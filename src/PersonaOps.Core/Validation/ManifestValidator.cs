@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Schema;
+
+namespace PersonaOps.Core.Validation;
+
+/// <summary>The manifests that passed, and every diagnostic, sorted by file and position.</summary>
+public sealed record ValidationResult(IReadOnlyList<Manifest> Manifests, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    public int ErrorCount => Diagnostics.Count(d => d.IsError);
+
+    public int WarningCount => Diagnostics.Count(d => !d.IsError);
+}
+
+/// <summary>
+/// Loads and validates manifests: decode, YAML with positions, JSON Schema, then the checks the schema
+/// cannot express, per document and across all of them. Pure: files arrive as bytes.
+/// </summary>
+public static class ManifestValidator
+{
+    public static ValidationResult Validate(IEnumerable<SourceFile> files, PersonaSchema? schema = null)
+    {
+        schema ??= PersonaSchema.V1;
+        var diagnostics = new List<Diagnostic>();
+        var manifests = new List<Manifest>();
+        foreach (var file in files)
+        {
+            LoadFile(file, schema, manifests, diagnostics);
+        }
+
+        SemanticChecks.CheckUniqueness(manifests, diagnostics);
+        diagnostics.Sort(static (a, b) =>
+        {
+            var byFile = string.CompareOrdinal(a.File, b.File);
+            if (byFile != 0) return byFile;
+            var byLine = a.Position.Line.CompareTo(b.Position.Line);
+            return byLine != 0 ? byLine : a.Position.Column.CompareTo(b.Position.Column);
+        });
+        return new ValidationResult(manifests, diagnostics);
+    }
+
+    private static void LoadFile(SourceFile file, PersonaSchema schema, List<Manifest> manifests, List<Diagnostic> diagnostics)
+    {
+        var text = SourceDecoder.Decode(file, diagnostics);
+        if (text is null)
+        {
+            return;
+        }
+
+        var errorsBefore = diagnostics.Count(d => d.IsError);
+        var documents = YamlDocumentReader.Read(file.Path, text, diagnostics);
+        var parsedCleanly = diagnostics.Count(d => d.IsError) == errorsBefore;
+        var nonEmpty = documents.Where(d => d.Root is not null).ToArray();
+        if (nonEmpty.Length == 0)
+        {
+            if (parsedCleanly)
+            {
+                diagnostics.Add(DiagnosticCatalog.EmptyFile.At(file.Path, SourcePosition.Start,
+                    "the file holds no YAML document; write a persona manifest in it or delete it."));
+            }
+
+            return;
+        }
+
+        foreach (var document in nonEmpty)
+        {
+            if (document.Root is not JsonObject root)
+            {
+                var kind = document.Root is JsonArray ? "a list" : "a single value";
+                diagnostics.Add(DiagnosticCatalog.WrongType.At(file.Path, document.Map.ValueAt(""),
+                    $"a manifest must be a mapping with apiVersion, kind, metadata and spec, but this document is {kind}."));
+                continue;
+            }
+
+            var before = diagnostics.Count(d => d.IsError);
+            SchemaValidation.Validate(file.Path, root, document.Map, schema, diagnostics);
+            {
+                SemanticChecks.CheckDocument(file.Path, root, document.Map, schema, diagnostics);
+                if (diagnostics.Count(d => d.IsError) == before)
+                {
+                    manifests.Add(ToManifest(file.Path, document, root));
+                }
+            }
+        }
+    }
+
+    private static Manifest ToManifest(string file, YamlDocument document, JsonObject root)
+    {
+        var metadata = root["metadata"]!.AsObject();
+        var ignore = metadata["ignore"] is JsonArray list
+            ? list.Select(p => JsonPointer.Parse(p!.GetValue<string>())).ToArray()
+            : [];
+        return new Manifest(
+            file,
+            document.Index,
+            document.Map.ValueAt(""),
+            metadata["name"]!.GetValue<string>(),
+            metadata["id"]?.GetValue<string>(),
+            metadata["ensure"]?.GetValue<string>() == "absent" ? Ensure.Absent : Ensure.Present,
+            ignore,
+            root["spec"] as JsonObject,
+            document.Map);
+    }
+}

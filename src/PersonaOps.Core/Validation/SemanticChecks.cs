@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Schema;
+
+namespace PersonaOps.Core.Validation;
+
+/// <summary>
+/// The checks JSON Schema cannot express (or NJsonSchema would skip), driven by the schema's
+/// annotations where they concern fields: secrets, server-owned fields, deprecations, documented limits.
+/// </summary>
+internal static class SemanticChecks
+{
+    /// <summary>Checks of one document. Runs on any document, valid against the schema or not, and guards every type.</summary>
+    public static void CheckDocument(string file, JsonObject document, SourceMap map, PersonaSchema schema, List<Diagnostic> diagnostics)
+    {
+        var metadata = document["metadata"] as JsonObject;
+        var ensure = String(metadata?["ensure"]) == "absent" ? Ensure.Absent : Ensure.Present;
+        var spec = document["spec"] as JsonObject;
+
+        if (document.ContainsKey("metadata") && metadata is not null)
+        {
+            if (!document.ContainsKey("spec"))
+            {
+                if (ensure == Ensure.Present)
+                {
+                    diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt(""),
+                        "'spec' is required: it holds the Tavus persona body (persona_name, system_prompt, layers, ...). Only a manifest with metadata.ensure: absent may leave it out."));
+                }
+                else if (metadata["id"] is null)
+                {
+                    diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/metadata"),
+                        "a manifest with ensure: absent must say which persona to delete: set metadata.id, or spec.persona_name."));
+                }
+            }
+            else if (ensure == Ensure.Absent && spec is not null && metadata["id"] is null && spec["persona_name"] is null)
+            {
+                diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/spec"),
+                    "a manifest with ensure: absent must say which persona to delete: set metadata.id, or spec.persona_name."));
+            }
+        }
+
+        if (spec is not null && ensure == Ensure.Present)
+        {
+            var echo = String(spec["pipeline_mode"]) == "echo";
+            var prompt = spec["system_prompt"];
+            if (!echo && prompt is null)
+            {
+                diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec"),
+                    "spec.system_prompt is required unless spec.pipeline_mode is echo; Tavus rejects a full-pipeline persona without one."));
+            }
+            else if (!echo && String(prompt) is { } text && string.IsNullOrWhiteSpace(text))
+            {
+                diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec/system_prompt"),
+                    "spec.system_prompt is empty; give the persona its instructions, or set pipeline_mode: echo."));
+            }
+        }
+
+        if (spec is not null)
+        {
+            CheckFields(file, spec, JsonPointer.Root.Append("spec"), new SchemaField(schema.Root.ActualProperties["spec"]), map, diagnostics);
+        }
+
+        CheckReferences(file, document, "", map, diagnostics);
+    }
+
+    /// <summary>Walks spec with its schema: server-owned fields, secrets, deprecations, documented limits.</summary>
+    private static void CheckFields(string file, JsonNode? node, JsonPointer pointer, SchemaField field, SourceMap map, List<Diagnostic> diagnostics)
+    {
+        var where = FieldPath.Display(pointer);
+        if (field.IsReadOnly)
+        {
+            diagnostics.Add(DiagnosticCatalog.ServerOwnedField.At(file, map.KeyAt(pointer.Text),
+                pointer.Text == "/spec/persona_id"
+                    ? "spec.persona_id is set by Tavus; to bind this manifest to an existing persona, set metadata.id instead."
+                    : $"{where} is set by Tavus and cannot be declared; remove it."));
+            return;
+        }
+
+        if (field.Deprecation is { } deprecation)
+        {
+            var instead = deprecation.Replacement is { } r ? $" Use {r} instead." : "";
+            var since = deprecation.Since is { } s ? $" (since {s})" : "";
+            diagnostics.Add(DiagnosticCatalog.DeprecatedField.At(file, map.KeyAt(pointer.Text), $"{where} is deprecated{since}: {deprecation.Message}.{instead}"));
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (field.Member(key) is { } member)
+                    {
+                        CheckFields(file, value, pointer.Append(key), member, map, diagnostics);
+                    }
+                }
+
+                break;
+
+            case JsonArray array:
+                if (field.Items is { } items)
+                {
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        CheckFields(file, array[i], pointer.Append(i), items, map, diagnostics);
+                    }
+                }
+
+                break;
+
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+            {
+                var text = value.GetValue<string>();
+                if (field.IsWriteOnly)
+                {
+                    if (!EnvReference.HasReference(text) && EnvReference.TryParse(text, out _, out _))
+                    {
+                        diagnostics.Add(DiagnosticCatalog.LiteralSecret.At(file, map.ValueAt(pointer.Text),
+                            $"{where} is a secret and must not be written into a manifest; reference it from the environment instead, for example ${{env:{SuggestVariable(pointer)}}}. The value was not echoed here; rotate it if it was ever committed."));
+                    }
+
+                    break;
+                }
+
+                if (field.DeprecatedValues.TryGetValue(text, out var replacement))
+                {
+                    diagnostics.Add(DiagnosticCatalog.DeprecatedValue.At(file, map.ValueAt(pointer.Text), $"{where} is '{text}', which is {replacement}."));
+                }
+
+                if (field.MaxLengthWarning is { } limit && text.Length > limit)
+                {
+                    var reason = field.MaxLengthReason is { } why ? $": {why}" : "";
+                    diagnostics.Add(DiagnosticCatalog.LongText.At(file, map.ValueAt(pointer.Text),
+                        $"{where} is {text.Length:N0} characters, beyond the documented limit of {limit:N0}{reason}."));
+                }
+
+                break;
+            }
+        }
+    }
+
+    private static string SuggestVariable(JsonPointer pointer)
+    {
+        var tokens = pointer.Tokens;
+        if (tokens.Count >= 3 && tokens[^2] == "headers")
+        {
+            return "LLM_HEADER_" + new string(tokens[^1].Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        }
+
+        return tokens.Count >= 3 && tokens[^2] == "tts" ? "TTS_API_KEY" : "LLM_API_KEY";
+    }
+
+    /// <summary>Every string in the document must have well-formed ${env:...} references.</summary>
+    private static void CheckReferences(string file, JsonNode? node, string pointer, SourceMap map, List<Diagnostic> diagnostics)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    CheckReferences(file, value, pointer + "/" + JsonPointer.Escape(key), map, diagnostics);
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    CheckReferences(file, array[i], pointer + "/" + i, map, diagnostics);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                if (!EnvReference.TryParse(value.GetValue<string>(), out _, out var error))
+                {
+                    diagnostics.Add(DiagnosticCatalog.MalformedReference.At(file, map.ValueAt(pointer), $"{FieldPath.Display(pointer)}: {error}."));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Checks across all manifests: names, persona names and ids are unique.</summary>
+    public static void CheckUniqueness(IReadOnlyList<Manifest> manifests, List<Diagnostic> diagnostics)
+    {
+        Unique(manifests, m => m.Name, m => m.Map.ValueAt("/metadata/name"), DiagnosticCatalog.DuplicateName,
+            (value, first) => $"metadata.name '{value}' is already used by {first}; each manifest needs its own name.", diagnostics);
+        Unique(manifests, m => m.PersonaName, m => m.Map.ValueAt("/spec/persona_name"), DiagnosticCatalog.DuplicatePersonaName,
+            (value, first) => $"spec.persona_name '{value}' is already used by {first}; two manifests with one persona name would fight over the same live persona.", diagnostics);
+        Unique(manifests, m => m.Id, m => m.Map.ValueAt("/metadata/id"), DiagnosticCatalog.DuplicateId,
+            (value, first) => $"metadata.id '{value}' is already bound by {first}; a live persona can be managed by one manifest only.", diagnostics);
+    }
+
+    private static void Unique(IReadOnlyList<Manifest> manifests, Func<Manifest, string?> key, Func<Manifest, SourcePosition> position,
+        DiagnosticDescriptor descriptor, Func<string, string, string> message, List<Diagnostic> diagnostics)
+    {
+        var seen = new Dictionary<string, Manifest>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            if (key(manifest) is not { } value)
+            {
+                continue;
+            }
+
+            if (seen.TryGetValue(value, out var first))
+            {
+                var at = position(first);
+                diagnostics.Add(descriptor.At(manifest.File, position(manifest), message(value, $"{first.File}({at.Line},{at.Column})")));
+            }
+            else
+            {
+                seen.Add(value, manifest);
+            }
+        }
+    }
+
+    private static string? String(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+}

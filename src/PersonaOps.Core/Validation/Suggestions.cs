@@ -1,0 +1,54 @@
+namespace PersonaOps.Core.Validation;
+
+/// <summary>"Did you mean …?" for misspelled field names and enum values.</summary>
+public static class Suggestions
+{
+    /// <summary>The candidate closest to <paramref name="input"/>, if it is close enough to be a likely typo.</summary>
+    public static string? Nearest(string input, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var distance = Distance(input.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(candidate, best) < 0))
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+
+        var allowed = Math.Max(2, Math.Min(input.Length, best?.Length ?? 0) / 3);
+        return best is not null && bestDistance <= allowed && bestDistance < Math.Max(input.Length, best.Length) ? best : null;
+    }
+
+    /// <summary>Optimal string alignment distance: Levenshtein plus adjacent transpositions.</summary>
+    public static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}
