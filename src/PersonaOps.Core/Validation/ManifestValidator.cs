@@ -25,12 +25,26 @@ public static class ManifestValidator
     public static ValidationResult Validate(IEnumerable<SourceFile> files, PersonaSchema? schema = null)
     {
         schema ??= PersonaSchema.V1;
-        var diagnostics = new List<Diagnostic>();
-        var manifests = new List<Manifest>();
-        foreach (var file in files)
+        var inputs = files.ToArray();
+        var perFile = new (List<Manifest> Manifests, List<Diagnostic> Diagnostics)[inputs.Length];
+
+        // Files are independent until the uniqueness checks, so they are loaded on every core; the first
+        // runs alone so that the schema's lazily built parts are complete before threads share them.
+        // Results are merged in input order, so output never depends on scheduling.
+        for (var i = 0; i < inputs.Length; i++)
         {
-            LoadFile(file, schema, manifests, diagnostics);
+            perFile[i] = ([], []);
         }
+
+        if (inputs.Length > 0)
+        {
+            LoadFile(inputs[0], schema, perFile[0].Manifests, perFile[0].Diagnostics);
+        }
+
+        Parallel.For(1, inputs.Length, i => LoadFile(inputs[i], schema, perFile[i].Manifests, perFile[i].Diagnostics));
+
+        var diagnostics = perFile.SelectMany(f => f.Diagnostics).ToList();
+        var manifests = perFile.SelectMany(f => f.Manifests).ToList();
 
         SemanticChecks.CheckUniqueness(manifests, diagnostics);
         diagnostics.Sort(static (a, b) =>
