@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(PersonaOps.Benchmarks.JsonPatchBenchmarks).Assembly).Run(args);
