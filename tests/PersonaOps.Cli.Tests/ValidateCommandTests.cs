@@ -187,3 +187,32 @@ public sealed class ValidateCommandTests
         result.Stderr.ShouldNotBeEmpty();
     }
 }
+
+public sealed class RepositoryManifestTests
+{
+    public static TheoryData<string> ManifestFiles()
+    {
+        var root = CliRunner.RepositoryRoot();
+        var data = new TheoryData<string>();
+        foreach (var folder in new[] { "personas", "examples" })
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                data.Add(Path.GetRelativePath(root, file).Replace('\\', '/'));
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ManifestFiles))]
+    public void EveryManifest_StartsWithTheSchemaLineForEditors_AndItResolves(string relativePath)
+    {
+        var root = CliRunner.RepositoryRoot();
+        var firstLine = File.ReadLines(Path.Combine(root, relativePath)).First();
+        firstLine.ShouldStartWith("# yaml-language-server: $schema=");
+        var schemaPath = firstLine["# yaml-language-server: $schema=".Length..];
+        File.Exists(Path.Combine(root, Path.GetDirectoryName(relativePath)!, schemaPath)).ShouldBeTrue($"{schemaPath} does not resolve from {relativePath}");
+    }
+}

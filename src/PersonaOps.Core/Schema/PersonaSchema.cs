@@ -28,8 +28,8 @@ public sealed class PersonaSchema
     /// <summary>The schema's JSON text, as published in schemas/.</summary>
     public string Text { get; }
 
-    /// <summary>The schema of a manifest's <c>spec</c>: the Tavus persona body.</summary>
-    public JsonSchema Persona => Root.ActualProperties["spec"].ActualSchema;
+    /// <summary>The manifest's <c>spec</c>, the Tavus persona body, with its annotations.</summary>
+    public SchemaField Spec => new(Root.ActualProperties["spec"]);
 
     private static PersonaSchema Load()
     {

@@ -60,7 +60,7 @@ internal static class SemanticChecks
 
         if (spec is not null)
         {
-            CheckFields(file, spec, JsonPointer.Root.Append("spec"), new SchemaField(schema.Root.ActualProperties["spec"]), map, diagnostics);
+            CheckFields(file, spec, JsonPointer.Root.Append("spec"), schema.Spec, map, diagnostics);
         }
 
         CheckReferences(file, document, "", map, diagnostics);
