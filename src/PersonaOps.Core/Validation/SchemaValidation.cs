@@ -19,19 +19,33 @@ namespace PersonaOps.Core.Validation;
 /// </summary>
 internal static class SchemaValidation
 {
+    /// <summary>One schema error: where (a JSON Pointer), whether it is an unknown field, and what.</summary>
+    public sealed record SchemaError(string Pointer, bool IsUnknownField, string Message);
+
     public static void Validate(string file, JsonNode? document, SourceMap map, PersonaSchema schema, List<Diagnostic> diagnostics)
+    {
+        foreach (var (error, pointer) in Errors(document, schema.Root))
+        {
+            diagnostics.Add(Describe(file, error, pointer, map));
+        }
+    }
+
+    /// <summary>Validates any JSON against <paramref name="schema"/>: each error with the JSON Pointer of its value and a message.</summary>
+    public static IReadOnlyList<SchemaError> ValidateAgainst(JsonNode? document, JsonSchema schema)
+    {
+        var map = new SourceMap(SourcePosition.Start);
+        return Errors(document, schema)
+            .Select(e => new SchemaError(e.Pointer, e.Error.Kind == ValidationErrorKind.NoAdditionalPropertiesAllowed, Describe("", e.Error, e.Pointer, map).Message))
+            .ToArray();
+    }
+
+    private static List<(ValidationError Error, string Pointer)> Errors(JsonNode? document, JsonSchema schema)
     {
         var pointers = new Dictionary<JToken, string>(ReferenceEqualityComparer.Instance);
         var token = ToToken(document, "", pointers);
-        var validator = new JsonSchemaValidator();
         var errors = new List<ValidationError>();
-        Flatten(validator.Validate(token, schema.Root), errors);
-
-        foreach (var error in errors)
-        {
-            var pointer = error.Token is { } t && pointers.TryGetValue(t, out var p) ? p : "";
-            diagnostics.Add(Describe(file, error, pointer, map));
-        }
+        Flatten(new JsonSchemaValidator().Validate(token, schema), errors);
+        return errors.Select(e => (e, e.Token is { } t && pointers.TryGetValue(t, out var p) ? p : "")).ToList();
     }
 
     private static void Flatten(IEnumerable<ValidationError> errors, List<ValidationError> into)

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+
+namespace PersonaOps.Core.Schema;
+
+/// <summary>
+/// Schema-driven transformations of persona documents: dropping values equal to their defaults (Tavus
+/// omits them on read-back and treats them as absent), and visiting secret and server-owned fields.
+/// </summary>
+public static class PersonaShape
+{
+    /// <summary>A copy of <paramref name="persona"/> without the fields whose value equals the schema's default.</summary>
+    public static JsonObject WithoutDefaults(JsonObject persona, PersonaSchema? schema = null)
+    {
+        var copy = persona.DeepClone().AsObject();
+        RemoveDefaults(copy, (schema ?? PersonaSchema.V1).Spec);
+        return copy;
+    }
+
+    private static void RemoveDefaults(JsonObject obj, SchemaField field)
+    {
+        foreach (var (key, value) in obj.ToArray())
+        {
+            if (field.Member(key) is not { } member)
+            {
+                continue;
+            }
+
+            if (member.Default is { } defaultValue && value is JsonValue && JsonEquality.DeepEquals(value, ToJson(defaultValue)))
+            {
+                obj.Remove(key);
+            }
+            else if (value is JsonObject child)
+            {
+                RemoveDefaults(child, member);
+            }
+        }
+    }
+
+    /// <summary>Calls <paramref name="visit"/> for each value of a field the schema marks writeOnly (a secret).</summary>
+    public static void VisitSecrets(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, PersonaSchema? schema = null) =>
+        Visit(persona, JsonPointer.Root, (schema ?? PersonaSchema.V1).Spec, f => f.IsWriteOnly, visit);
+
+    /// <summary>Calls <paramref name="visit"/> for each field the schema marks readOnly (server-owned).</summary>
+    public static void VisitServerFields(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, PersonaSchema? schema = null) =>
+        Visit(persona, JsonPointer.Root, (schema ?? PersonaSchema.V1).Spec, f => f.IsReadOnly, visit);
+
+    private static void Visit(JsonNode? node, JsonPointer pointer, SchemaField field, Func<SchemaField, bool> match, Action<JsonPointer, JsonNode?> visit)
+    {
+        if (!pointer.IsRoot && match(field))
+        {
+            visit(pointer, node);
+            return;
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToArray())
+                {
+                    if (field.Member(key) is { } member)
+                    {
+                        Visit(value, pointer.Append(key), member, match, visit);
+                    }
+                }
+
+                break;
+            case JsonArray array when field.Items is { } items:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Visit(array[i], pointer.Append(i), items, match, visit);
+                }
+
+                break;
+        }
+    }
+
+    private static JsonNode? ToJson(object value) => value switch
+    {
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        long l => JsonValue.Create(l),
+        int i => JsonValue.Create(i),
+        double d => JsonValue.Create(d),
+        decimal m => JsonValue.Create(m),
+        _ => JsonSerializer.SerializeToNode(value.ToString()),
+    };
+}
