@@ -42,6 +42,7 @@ public static class CliApp
         root.Options.Add(GlobalOptions.NoColor);
         root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(ValidateCommand.Create(io));
+        root.Subcommands.Add(SandboxCommand.Create(io));
         return root;
     }
 

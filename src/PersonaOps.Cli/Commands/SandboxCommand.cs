@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using PersonaOps.Sandbox;
+using PersonaOps.Sandbox.Api;
+using PersonaOps.Sandbox.Hosting;
+using PersonaOps.Sandbox.Store;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary>The arguments of <c>personaops sandbox serve</c>.</summary>
+internal sealed record SandboxServeArguments(int Port, string Database, SandboxOptions Options, bool KeyIsDefault);
+
+/// <summary><c>personaops sandbox serve</c>: the Tavus-compatible sandbox over HTTP, on 127.0.0.1 only.</summary>
+internal static class SandboxCommand
+{
+    /// <summary>The key used when neither --api-key nor TAVUS_API_KEY gives one. Not a secret: it is printed.</summary>
+    public const string DefaultKey = "sandbox";
+
+    private static readonly Option<int> Port = new("--port") { Description = "The port to listen on, on 127.0.0.1; 0 picks a free one. The address is printed on stdout.", DefaultValueFactory = _ => 8787 };
+    private static readonly Option<string?> Database = new("--db") { Description = "The SQLite file that keeps the sandbox's personas. Default: .personaops/sandbox.db under the project root.", HelpName = "file" };
+    private static readonly Option<string?> ApiKey = new("--api-key") { Description = "The key clients must send in x-api-key. Default: TAVUS_API_KEY, else 'sandbox'.", HelpName = "key" };
+    private static readonly Option<SecretReadBack> Secrets = new("--secrets") { Description = "What secret fields read back as: echo (as stored), mask (****) or omit.", DefaultValueFactory = _ => SecretReadBack.Echo };
+    private static readonly Option<DefaultsReadBack> Defaults = new("--defaults") { Description = "Whether fields equal to their defaults read back (keep) or are left out (omit).", DefaultValueFactory = _ => DefaultsReadBack.Keep };
+    private static readonly Option<int> UnknownId = new("--unknown-id-status") { Description = "The status for an unknown persona id: 400 (documented) or 404.", DefaultValueFactory = _ => 400 };
+    private static readonly Option<bool> MakerDrafts = new("--maker-drafts") { Description = "Simulate PAL Maker drafts: 409 maker_changes unless ?force=true." };
+    private static readonly Option<bool> StrictFields = new("--strict-fields") { Description = "Refuse unknown fields with 400 instead of storing them." };
+    private static readonly Option<string[]> Replicas = new("--replica") { Description = "A replica id to accept besides Tavus's stock replicas (repeatable).", AllowMultipleArgumentsPerToken = false, HelpName = "id" };
+    private static readonly Option<int> Latency = new("--latency-ms") { Description = "Latency added to every request, in milliseconds." };
+    private static readonly Option<double> FaultRate = new("--fault-rate") { Description = "Share of requests (0-1) answered 500." };
+    private static readonly Option<double> RateLimitRate = new("--rate-limit-rate") { Description = "Share of requests (0-1) answered 429 with Retry-After." };
+    private static readonly Option<int> RetryAfter = new("--retry-after") { Description = "Seconds in the Retry-After header of injected 429s.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<double> DropRate = new("--drop-after-commit-rate") { Description = "Share of writes (0-1) stored and then answered by closing the connection." };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seed for the injected faults, so a run can be repeated." };
+
+    public static Command Create(IOContext io)
+    {
+        var serve = new Command("serve", "Serve the Tavus-compatible persona API over HTTP on 127.0.0.1, persisted in SQLite, until Ctrl+C or SIGTERM. One log line per request on stderr.")
+        {
+            Port, Database, ApiKey, Secrets, Defaults, UnknownId, MakerDrafts, StrictFields, Replicas, Latency, FaultRate, RateLimitRate, RetryAfter, DropRate, Seed,
+        };
+        foreach (var rate in new[] { FaultRate, RateLimitRate, DropRate })
+        {
+            rate.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<double>() is < 0 or > 1)
+                {
+                    result.AddError($"{result.Option.Name} must be between 0 and 1.");
+                }
+            });
+        }
+
+        Port.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
+            {
+                result.AddError("--port must be between 0 and 65535.");
+            }
+        });
+        UnknownId.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is not (400 or 404))
+            {
+                result.AddError("--unknown-id-status must be 400 or 404.");
+            }
+        });
+
+        serve.SetAction((parseResult, cancellationToken) =>
+        {
+            var root = CliApp.ProjectRoot(io, parseResult);
+            var key = parseResult.GetValue(ApiKey) ?? io.Environment("TAVUS_API_KEY");
+            var arguments = new SandboxServeArguments(
+                parseResult.GetValue(Port),
+                Path.GetFullPath(parseResult.GetValue(Database) ?? Path.Combine(".personaops", "sandbox.db"), root),
+                new SandboxOptions
+                {
+                    ApiKey = string.IsNullOrEmpty(key) ? DefaultKey : key,
+                    Secrets = parseResult.GetValue(Secrets),
+                    Defaults = parseResult.GetValue(Defaults),
+                    UnknownIdStatus = parseResult.GetValue(UnknownId),
+                    MakerDrafts = parseResult.GetValue(MakerDrafts),
+                    StrictFields = parseResult.GetValue(StrictFields),
+                    ExtraReplicas = parseResult.GetValue(Replicas) ?? [],
+                    Faults = new FaultOptions
+                    {
+                        LatencyMs = parseResult.GetValue(Latency),
+                        ErrorRate = parseResult.GetValue(FaultRate),
+                        RateLimitRate = parseResult.GetValue(RateLimitRate),
+                        RetryAfterSeconds = parseResult.GetValue(RetryAfter),
+                        DropAfterCommitRate = parseResult.GetValue(DropRate),
+                        Seed = parseResult.GetValue(Seed),
+                    },
+                },
+                string.IsNullOrEmpty(key));
+            return ServeAsync(io, arguments, cancellationToken);
+        });
+
+        return new Command("sandbox", "The local, Tavus-compatible sandbox.") { serve };
+    }
+
+    internal static async Task<int> ServeAsync(IOContext io, SandboxServeArguments arguments, CancellationToken cancellationToken)
+    {
+        using var store = new PersonaStore(arguments.Database, extraReplicas: arguments.Options.ExtraReplicas);
+        var api = new SandboxApi(store, arguments.Options);
+        SandboxServer server;
+        try
+        {
+            server = await SandboxServer.StartAsync(api, arguments.Port, line => Write(io.Error, $"personaops: sandbox: {line}"), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            await io.Error.WriteLineAsync($"personaops: error: cannot listen on 127.0.0.1:{arguments.Port.ToString(CultureInfo.InvariantCulture)}: {ex.Message}");
+            return ExitCodes.Error;
+        }
+
+        await using (server)
+        {
+            var url = server.BaseAddress.ToString().TrimEnd('/');
+            var key = arguments.KeyIsDefault ? $"; API key: {DefaultKey}" : "; API key: from --api-key or TAVUS_API_KEY (not shown)";
+            Write(io.Error, $"personaops: sandbox listening on {url} (database {arguments.Database}){key}. Stop with Ctrl+C.");
+            Write(io.Out, url);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Write(io.Error, "personaops: sandbox stopped.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static void Write(TextWriter writer, string line)
+    {
+        lock (writer)
+        {
+            writer.WriteLine(line);
+            writer.Flush();
+        }
+    }
+}
