@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly.Timeout;
+using PersonaOps.Core.JsonPatch;
+
+namespace PersonaOps.Tavus;
+
+/// <summary>The outcome of a PATCH: applied, or 304 (nothing to change).</summary>
+public enum PatchOutcome
+{
+    Applied,
+    NotModified,
+}
+
+/// <summary>A created persona, and whether its creation had to be confirmed by listing after an unknown outcome.</summary>
+public sealed record CreatedPersona(string Id, bool RecoveredAfterUnknownOutcome);
+
+/// <summary>
+/// The Tavus persona API (<c>/v2/personas</c>) for PersonaOps: a typed HttpClient whose retries, backoff and
+/// Retry-After handling come from Microsoft.Extensions.Http.Resilience (see <see cref="TavusServices"/>).
+/// The same client talks to Tavus, to <c>personaops sandbox serve</c> and to the embedded sandbox.
+/// </summary>
+public sealed partial class TavusClient(HttpClient http, TavusConnection connection, ILogger<TavusClient>? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger<TavusClient>.Instance;
+
+    public Uri BaseAddress => connection.BaseAddress;
+
+    /// <summary>
+    /// Every persona of the account (<c>persona_type=user</c>). The first page gives <c>total_count</c>;
+    /// the rest are fetched in parallel. The listing counts only when the distinct ids seen equal
+    /// <c>total_count</c>: a plan is never made from partial data.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> ListUserPersonasAsync(CancellationToken cancellationToken = default)
+    {
+        var size = connection.PageSize;
+        var first = await GetPageAsync(1, size, cancellationToken);
+        var pages = new ConcurrentDictionary<int, IReadOnlyList<JsonObject>>{ [1] = first.Items };
+        var pageCount = Math.Max(1, (int)Math.Ceiling(first.Total / (double)size));
+        if (pageCount > 1)
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(2, pageCount - 1),
+                new ParallelOptions { MaxDegreeOfParallelism = connection.ListParallelism, CancellationToken = cancellationToken },
+                async (page, token) =>
+                {
+                    var result = await GetPageAsync(page, size, token);
+                    pages[page] = result.Items;
+                    if (result.Total != first.Total)
+                    {
+                        throw new TavusApiException(null, $"the persona list changed while it was read (total_count {first.Total} on page 1, {result.Total} on page {page}); nothing was planned from it. Run the command again.");
+                    }
+                });
+        }
+
+        var personas = new List<JsonObject>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var page in pages.OrderBy(p => p.Key))
+        {
+            foreach (var persona in page.Value)
+            {
+                if (Id(persona) is { } id && ids.Add(id))
+                {
+                    personas.Add(persona);
+                }
+            }
+        }
+
+        if (ids.Count != first.Total)
+        {
+            throw new TavusApiException(null,
+                $"the persona list is incomplete: total_count is {first.Total} but {ids.Count} distinct personas came back over {pageCount} page(s); nothing was planned from partial data. Run the command again.");
+        }
+
+        return personas;
+    }
+
+    private async Task<(IReadOnlyList<JsonObject> Items, int Total)> GetPageAsync(int page, int size, CancellationToken cancellationToken)
+    {
+        var body = await SendForJsonAsync(HttpMethod.Get, $"/v2/personas?persona_type=user&limit={size}&page={page}", null, cancellationToken)
+            ?? throw new TavusApiException(null, $"page {page} of the persona list came back empty");
+        if (body["data"] is not JsonArray data || body["total_count"] is not JsonValue total || !total.TryGetValue<int>(out var count))
+        {
+            throw new TavusApiException(null, $"GET /v2/personas (page {page}) answered with something other than the documented {{\"data\": [...], \"total_count\": N}}");
+        }
+
+        return (data.OfType<JsonObject>().ToArray(), count);
+    }
+
+    /// <summary>One persona, or null when Tavus says the id is unknown (400 Invalid persona_id, or 404).</summary>
+    public async Task<JsonObject?> GetPersonaAsync(string id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var body = await SendForJsonAsync(HttpMethod.Get, $"/v2/personas/{Uri.EscapeDataString(id)}", null, cancellationToken);
+
+            // Documented as {"data": [persona]}, observed bare: accept both.
+            return body switch
+            {
+                JsonObject { Count: 1 } wrapper when wrapper["data"] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => inner,
+                JsonObject persona => persona,
+                _ => throw new TavusApiException(null, $"persona {id} came back as something other than a JSON object"),
+            };
+        }
+        catch (TavusApiException ex) when (IsUnknownId(ex))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Creates a persona. When the outcome is unknown (the connection dropped, the attempt timed out, or a 5xx
+    /// after the request may have been stored), it is never blindly sent again: the account is listed first,
+    /// and a persona with this name that was not among <paramref name="knownIds"/> is taken as this creation.
+    /// </summary>
+    public async Task<CreatedPersona> CreatePersonaAsync(JsonObject body, IReadOnlySet<string> knownIds, CancellationToken cancellationToken = default)
+    {
+        var name = body["persona_name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var created = await SendForJsonAsync(HttpMethod.Post, "/v2/personas", body, cancellationToken);
+                return Id(created) is { } id
+                    ? new CreatedPersona(id, attempt > 0)
+                    : throw new TavusApiException(null, "Tavus created a persona but its answer has no persona_id");
+            }
+            catch (Exception ex) when (IsUnknownOutcome(ex) && attempt < connection.MaxRetries && !cancellationToken.IsCancellationRequested)
+            {
+                Log.UnknownCreateOutcome(_logger, name ?? "(unnamed)", ex.Message);
+                var matches = (await ListUserPersonasAsync(cancellationToken))
+                    .Where(p => Id(p) is { } id && !knownIds.Contains(id) && name is not null && p["persona_name"]?.GetValue<string>() == name)
+                    .ToArray();
+                if (matches.Length == 1)
+                {
+                    return new CreatedPersona(Id(matches[0])!, RecoveredAfterUnknownOutcome: true);
+                }
+
+                if (matches.Length > 1)
+                {
+                    throw new TavusApiException(null, $"after an interrupted create, {matches.Length} personas named '{name}' exist ({string.Join(", ", matches.Select(Id))}); pin the right one with metadata.id and delete the others.");
+                }
+
+                if (name is null)
+                {
+                    throw new TavusApiException(null, "a create without persona_name was interrupted and cannot be confirmed safely; check the account and give the persona a persona_name.", ex);
+                }
+
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Sends one JSON Patch; 304 is success with nothing changed; 409 maker_changes is reported as such.</summary>
+    public async Task<PatchOutcome> PatchPersonaAsync(string id, JsonPatchDocument patch, bool force, CancellationToken cancellationToken = default)
+    {
+        var path = $"/v2/personas/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Patch, path, patch.ToJson(), cancellationToken);
+            return response.StatusCode == HttpStatusCode.NotModified ? PatchOutcome.NotModified : PatchOutcome.Applied;
+        }
+        catch (TavusApiException ex) when (ex.Status == 409)
+        {
+            throw new MakerChangesException(id);
+        }
+    }
+
+    /// <summary>Deletes a persona; false when it was already gone.</summary>
+    public async Task<bool> DeletePersonaAsync(string id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Delete, $"/v2/personas/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            return true;
+        }
+        catch (TavusApiException ex) when (IsUnknownId(ex))
+        {
+            return false;
+        }
+    }
+
+    public static string? Id(JsonNode? persona) =>
+        persona?["persona_id"] is JsonValue id && id.TryGetValue<string>(out var s) ? s
+        : persona?["pal_id"] is JsonValue pal && pal.TryGetValue<string>(out var p) ? p
+        : null;
+
+    private static bool IsUnknownId(TavusApiException ex) =>
+        ex.Status == 404 || (ex.Status == 400 && ex.Message.Contains("Invalid persona_id", StringComparison.Ordinal));
+
+    private static bool IsUnknownOutcome(Exception ex) =>
+        ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException { InnerException: TimeoutException }
+        || (ex is TavusApiException { Status: >= 500 } api && api.InnerException is null)
+        || (ex is TavusApiException { Status: null, InnerException: HttpRequestException or TimeoutRejectedException });
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(connection.MaxDelay.TotalMilliseconds, connection.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt)) * (0.5 + Random.Shared.NextDouble() / 2));
+
+    private async Task<JsonNode?> SendForJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(method, path, body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (text.Length == 0)
+        {
+            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with an empty body where JSON was expected");
+        }
+
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new TavusApiException(null, $"{method} {PathOnly(path)} failed: {Describe(ex)}", ex);
+        }
+
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            var message = ErrorMessage(text);
+            var hint = status switch
+            {
+                401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
+                429 => " Tavus is rate-limiting; retries were exhausted. Try again later or lower --parallelism.",
+                >= 300 and < 400 => $" PersonaOps does not follow redirects (to {response.Headers.Location?.Host ?? "elsewhere"}), so the API key never leaves for another host; check TAVUS_API_URL.",
+                _ => "",
+            };
+            throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status} {response.ReasonPhrase}{(message is null ? "" : $": {message}")}.{hint}");
+        }
+    }
+
+    private static string PathOnly(string path) => path.Split('?')[0];
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        TimeoutRejectedException => "no answer within the attempt timeout",
+        TaskCanceledException => "no answer within the timeout",
+        HttpRequestException { InnerException: { } inner } http => $"{http.Message} ({inner.Message})",
+        _ => ex.Message,
+    };
+
+    /// <summary>Tavus uses <c>message</c> or <c>error</c> depending on the status; read either.</summary>
+    private static string? ErrorMessage(string text)
+    {
+        try
+        {
+            var node = JsonNode.Parse(text);
+            var value = node?["message"] ?? node?["error"];
+            var message = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString();
+            return message is null ? null : message.Length > 300 ? message[..300] + "…" : message;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "creating '{Name}' had an unknown outcome ({Reason}); listing the account before trying again, so it is never created twice")]
+        public static partial void UnknownCreateOutcome(ILogger logger, string name, string reason);
+    }
+}

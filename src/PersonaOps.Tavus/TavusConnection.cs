@@ -1,0 +1,35 @@
+namespace PersonaOps.Tavus;
+
+/// <summary>
+/// Where and how the client talks to a Tavus-compatible API. The key is held here only to be sent in
+/// <c>x-api-key</c>; <see cref="ToString"/> never shows it.
+/// </summary>
+public sealed record TavusConnection
+{
+    public required Uri BaseAddress { get; init; }
+
+    public required string ApiKey { get; init; }
+
+    /// <summary>Replaces the network with another handler: the embedded sandbox, or a test double.</summary>
+    public Func<HttpMessageHandler>? PrimaryHandler { get; init; }
+
+    /// <summary>How long one attempt may take before it counts as failed.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries after the first attempt, for 429, 5xx and transport failures.</summary>
+    public int MaxRetries { get; init; } = 6;
+
+    /// <summary>The first backoff delay; later ones grow exponentially, with jitter.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest single wait, whatever Retry-After says.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Persona pages fetched at once after the first.</summary>
+    public int ListParallelism { get; init; } = 8;
+
+    /// <summary>Personas per page when listing.</summary>
+    public int PageSize { get; init; } = 100;
+
+    public override string ToString() => $"TavusConnection {{ BaseAddress = {BaseAddress}, ApiKey = (hidden) }}";
+}

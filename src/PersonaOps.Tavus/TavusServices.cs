@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace PersonaOps.Tavus;
+
+/// <summary>
+/// Registers <see cref="TavusClient"/> as a typed HttpClient with its resilience pipeline: retries with
+/// exponential backoff and jitter that honour Retry-After, for 429 (any method: the request was not
+/// processed), 5xx and transport failures (not for POST, whose outcome is then unknown and is settled by
+/// <see cref="TavusClient.CreatePersonaAsync"/> listing first), and a timeout per attempt. Redirects are
+/// not followed, so the API key is never sent to another host.
+/// </summary>
+public static class TavusServices
+{
+    public static IServiceCollection AddTavusClient(this IServiceCollection services, TavusConnection connection)
+    {
+        services.AddSingleton(connection);
+        var builder = services.AddHttpClient<TavusClient>(http =>
+        {
+            http.BaseAddress = connection.BaseAddress;
+            http.DefaultRequestHeaders.Add("x-api-key", connection.ApiKey);
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("personaops/1.0");
+            http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout bounds each try
+        });
+
+        builder.ConfigurePrimaryHttpMessageHandler(() => connection.PrimaryHandler?.Invoke() ?? new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxConnectionsPerServer = 32,
+        });
+
+        // Headers and bodies are never logged: they hold the API key and secrets.
+        builder.RemoveAllLoggers();
+
+        builder.AddResilienceHandler("tavus", pipeline =>
+        {
+            pipeline.AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(1, connection.MaxRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = connection.BaseDelay,
+                MaxDelay = connection.MaxDelay,
+                ShouldRetryAfterHeader = true,
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()?.Method)),
+            });
+            pipeline.AddTimeout(connection.AttemptTimeout);
+        });
+        return services;
+    }
+
+    /// <summary>Builds a client without a host, for tools and tests.</summary>
+    public static (TavusClient Client, IDisposable Owner) CreateClient(TavusConnection connection)
+    {
+        var provider = new ServiceCollection().AddLogging().AddTavusClient(connection).BuildServiceProvider();
+        return (provider.GetRequiredService<TavusClient>(), provider);
+    }
+
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpMethod? method)
+    {
+        var unsafeToRepeat = method == HttpMethod.Post;
+        if (outcome.Result is { } response)
+        {
+            var status = (int)response.StatusCode;
+            return response.StatusCode == HttpStatusCode.TooManyRequests || (!unsafeToRepeat && status is 500 or 502 or 503 or 504);
+        }
+
+        return !unsafeToRepeat && outcome.Exception is HttpRequestException or TimeoutRejectedException;
+    }
+}
