@@ -42,6 +42,10 @@ public static class CliApp
         root.Options.Add(GlobalOptions.NoColor);
         root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(ValidateCommand.Create(io));
+        root.Subcommands.Add(PlanCommand.CreatePlan(io));
+        root.Subcommands.Add(ApplyCommand.Create(io));
+        root.Subcommands.Add(PlanCommand.CreateDrift(io));
+        root.Subcommands.Add(ShowCommand.Create(io));
         root.Subcommands.Add(SandboxCommand.Create(io));
         return root;
     }

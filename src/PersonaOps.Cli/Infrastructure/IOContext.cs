@@ -12,12 +12,22 @@ public sealed record IOContext(
     string CurrentDirectory,
     bool IsTerminal)
 {
+    /// <summary>Where confirmations are read from.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
+    /// <summary>True when a person can answer a prompt: input and output are both a terminal.</summary>
+    public bool IsInteractive { get; init; }
+
     public static IOContext FromConsole() => new(
         Console.Out,
         Console.Error,
         System.Environment.GetEnvironmentVariable,
         Directory.GetCurrentDirectory(),
-        !Console.IsOutputRedirected && !Console.IsErrorRedirected);
+        !Console.IsOutputRedirected && !Console.IsErrorRedirected)
+    {
+        In = Console.In,
+        IsInteractive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
+    };
 
     /// <summary>Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).</summary>
     public bool UseColor(bool noColorOption) =>

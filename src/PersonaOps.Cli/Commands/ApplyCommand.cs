@@ -1,0 +1,263 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Rendering;
+using PersonaOps.Tavus;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary><c>personaops apply</c>: converge the live personas to the manifests, or apply exactly a saved plan.</summary>
+internal static class ApplyCommand
+{
+    private static readonly Option<bool> AutoApprove = new("--auto-approve") { Description = "Apply without asking; needed where no one can answer (CI)." };
+    private static readonly Option<bool> Force = new("--force") { Description = "Overwrite personas with unpublished PAL Maker changes (sends ?force=true)." };
+
+    public static Command Create(IOContext io)
+    {
+        var command = new Command("apply", "Converge the live personas to the manifests (PATHS), or apply exactly a saved plan (PLANFILE, a .json file written by plan --out).");
+        Workflow.AddTo(command);
+        command.Options.Add(AutoApprove);
+        command.Options.Add(Force);
+        command.SetAction((parseResult, cancellationToken) =>
+            RunAsync(io, Workflow.Arguments(io, parseResult), parseResult.GetValue(AutoApprove), parseResult.GetValue(Force), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, bool autoApprove, bool force, CancellationToken cancellationToken)
+    {
+        var planFile = arguments.Paths.Count == 1 && arguments.Paths[0].EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? arguments.Paths[0] : null;
+        if (planFile is not null)
+        {
+            return await ApplySavedAsync(io, arguments with { Paths = [] }, planFile, force, cancellationToken);
+        }
+
+        var manifests = Workflow.LoadManifests(io, arguments);
+        if (manifests is null)
+        {
+            return ExitCodes.Error;
+        }
+
+        using var target = Workflow.OpenTarget(io, arguments);
+        if (target is null)
+        {
+            return ExitCodes.Error;
+        }
+
+        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        var client = services.GetRequiredService<TavusClient>();
+        var plan = await Workflow.PlanAsync(io, arguments, manifests, target, client, cancellationToken);
+        if (plan is null)
+        {
+            return ExitCodes.Error;
+        }
+
+        io.Out.Write(PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
+        if (!plan.HasChanges)
+        {
+            return ExitCodes.Success;
+        }
+
+        if (!autoApprove)
+        {
+            if (!io.IsInteractive)
+            {
+                io.Error.WriteLine("personaops: error: apply needs confirmation, and no one can answer here; rerun with --auto-approve. Nothing was changed.");
+                return ExitCodes.Error;
+            }
+
+            io.Out.Write($"\nDo you want to perform these actions on {plan.Target}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+            io.Out.Flush();
+            if (io.In.ReadLine()?.Trim() != "yes")
+            {
+                io.Error.WriteLine("personaops: apply cancelled; nothing was changed.");
+                return ExitCodes.Error;
+            }
+        }
+
+        var live = (await client.ListUserPersonasAsync(cancellationToken)).Where(p => TavusClient.Id(p) is not null).ToDictionary(p => TavusClient.Id(p)!, StringComparer.Ordinal);
+        return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
+    }
+
+    private static async Task<int> ApplySavedAsync(IOContext io, WorkflowArguments arguments, string planFile, bool force, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(Path.GetFullPath(planFile, io.CurrentDirectory), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"personaops: error: cannot read the plan file {planFile}: {ex.Message}");
+            return ExitCodes.Error;
+        }
+
+        if (!PlanDocument.TryParse(text, out var plan, out var error))
+        {
+            io.Error.WriteLine($"personaops: error: {planFile}: {error}");
+            return ExitCodes.Error;
+        }
+
+        using var target = Workflow.OpenTarget(io, arguments);
+        if (target is null)
+        {
+            return ExitCodes.Error;
+        }
+
+        if (target.Description != plan.Target)
+        {
+            io.Error.WriteLine($"personaops: error: {planFile} was made for {plan.Target}, but this run targets {target.Description}; nothing was applied.");
+            return ExitCodes.Error;
+        }
+
+        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        var client = services.GetRequiredService<TavusClient>();
+
+        // The stale check: every persona the plan touches must still be exactly as it was planned from.
+        var live = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var stale = new List<string>();
+        var current = await client.ListUserPersonasAsync(cancellationToken);
+        foreach (var persona in plan.Personas.Where(p => p.Action != PlanAction.NoOp))
+        {
+            if (persona.Action == PlanAction.Create)
+            {
+                if (current.Any(p => p["persona_name"]?.GetValue<string>() == persona.PersonaName && persona.PersonaName is not null))
+                {
+                    stale.Add($"{persona.Address}: a persona named '{persona.PersonaName}' now exists");
+                }
+
+                continue;
+            }
+
+            var now = persona.LiveId is null ? null : await client.GetPersonaAsync(persona.LiveId, cancellationToken);
+            if (now is null || CanonicalJson.Hash(now) != persona.LiveFingerprint)
+            {
+                stale.Add($"{persona.Address} ({persona.LiveId}) {(now is null ? "no longer exists" : "changed since the plan was made")}");
+            }
+            else
+            {
+                live[persona.LiveId!] = now;
+            }
+        }
+
+        if (stale.Count > 0)
+        {
+            io.Error.WriteLine($"personaops: error: the saved plan is stale; nothing was applied. Make a new plan.");
+            foreach (var line in stale)
+            {
+                io.Error.WriteLine($"  - {line}");
+            }
+
+            return ExitCodes.StalePlan;
+        }
+
+        io.Out.Write(PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
+        return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
+    }
+
+    /// <summary>Applies every change with bounded parallelism; one failure does not stop the others.</summary>
+    private static async Task<int> ExecuteAsync(IOContext io, Plan plan, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, int parallelism, bool force, CancellationToken cancellationToken)
+    {
+        var work = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
+        var outcomes = new string?[work.Length];
+        var failed = new bool[work.Length];
+        var knownIds = live.Keys.ToHashSet(StringComparer.Ordinal);
+        io.Out.WriteLine();
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, work.Length), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (i, token) =>
+            {
+                var persona = work[i];
+                try
+                {
+                    outcomes[i] = await ApplyOneAsync(io, persona, client, live, knownIds, force, token);
+                }
+                catch (Exception ex) when (ex is TavusApiException or ApplyException)
+                {
+                    failed[i] = true;
+                    outcomes[i] = $"{persona.Address}: failed: {ex.Message}";
+                }
+
+                lock (io.Out)
+                {
+                    io.Out.WriteLine(outcomes[i]);
+                }
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            io.Error.WriteLine("personaops: apply interrupted.");
+        }
+
+        var notDone = work.Select((p, i) => (p, i)).Where(x => outcomes[x.i] is null).Select(x => x.p.Address).ToArray();
+        var added = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Create).Count();
+        var changed = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Update).Count();
+        var deleted = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Delete).Count();
+        var failures = failed.Count(f => f);
+        io.Out.WriteLine();
+        if (failures == 0 && notDone.Length == 0)
+        {
+            io.Out.WriteLine($"Apply complete! Personas: {added} added, {changed} changed, {deleted} deleted.");
+            return ExitCodes.Success;
+        }
+
+        io.Out.WriteLine($"Apply incomplete. Personas: {added} added, {changed} changed, {deleted} deleted, {failures} failed, {notDone.Length} not attempted.");
+        foreach (var address in notDone)
+        {
+            io.Out.WriteLine($"  not attempted: {address}");
+        }
+
+        io.Error.WriteLine("personaops: error: not every change was applied; fix the failures above and run apply again: it picks up where this run stopped.");
+        return ExitCodes.Error;
+    }
+
+    private static async Task<string> ApplyOneAsync(IOContext io, PersonaPlan persona, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
+    {
+        switch (persona.Action)
+        {
+            case PlanAction.Create:
+            {
+                var body = ApplyPreparation.ResolveBody(persona, io.Environment, out var error) ?? throw new ApplyException(error!);
+                HashSet<string> snapshot;
+                lock (knownIds)
+                {
+                    snapshot = [.. knownIds];
+                }
+
+                var created = await client.CreatePersonaAsync(body, snapshot, cancellationToken);
+                lock (knownIds)
+                {
+                    knownIds.Add(created.Id);
+                }
+
+                return $"{persona.Address}: created {created.Id}{(created.RecoveredAfterUnknownOutcome ? " (confirmed by listing after an interrupted request)" : "")}";
+            }
+
+            case PlanAction.Update:
+            {
+                var patch = ApplyPreparation.ResolvePatch(persona, io.Environment, out var error) ?? throw new ApplyException(error!);
+                if (!live.TryGetValue(persona.LiveId!, out var current))
+                {
+                    throw new ApplyException($"persona {persona.LiveId} is no longer in the account");
+                }
+
+                var check = patch.Apply(current);
+                if (!check.Succeeded)
+                {
+                    throw new ApplyException($"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.");
+                }
+
+                var outcome = await client.PatchPersonaAsync(persona.LiveId!, patch, force, cancellationToken);
+                return $"{persona.Address}: updated {persona.LiveId}{(outcome == PatchOutcome.NotModified ? " (Tavus reported no change)" : "")}";
+            }
+
+            default:
+            {
+                var deleted = await client.DeletePersonaAsync(persona.LiveId!, cancellationToken);
+                return $"{persona.Address}: {(deleted ? "deleted" : "already gone:")} {persona.LiveId}";
+            }
+        }
+    }
+
+    private sealed class ApplyException(string message) : Exception(message);
+}

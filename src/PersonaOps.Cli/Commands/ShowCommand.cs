@@ -1,0 +1,42 @@
+using System.CommandLine;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Rendering;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary><c>personaops show PLANFILE</c>: render a saved plan.</summary>
+internal static class ShowCommand
+{
+    private static readonly Argument<string> PlanFile = new("planfile") { Description = "A plan saved with plan --out." };
+    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default) or json.", HelpName = "text|json" };
+
+    public static Command Create(IOContext io)
+    {
+        var command = new Command("show", "Render a saved plan.") { PlanFile, Output };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var file = parseResult.GetValue(PlanFile)!;
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(Path.GetFullPath(file, io.CurrentDirectory), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                io.Error.WriteLine($"personaops: error: cannot read the plan file {file}: {ex.Message}");
+                return ExitCodes.Error;
+            }
+
+            if (!PlanDocument.TryParse(text, out var plan, out var error))
+            {
+                io.Error.WriteLine($"personaops: error: {file}: {error}");
+                return ExitCodes.Error;
+            }
+
+            var output = parseResult.GetValue(Output) ?? OutputFormat.Text;
+            io.Out.Write(output == OutputFormat.Json ? PlanDocument.Serialize(plan) + "\n" : PlanTextRenderer.Render(plan, io.UseColor(parseResult.GetValue(GlobalOptions.NoColor))));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,164 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Validation;
+using PersonaOps.Tavus;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary>The arguments plan, drift and apply share.</summary>
+internal sealed record WorkflowArguments(
+    string Root,
+    IReadOnlyList<string> Paths,
+    IReadOnlyList<string> Only,
+    string? Sandbox,
+    string? ApiUrl,
+    int Parallelism,
+    bool RotateSecrets,
+    bool Color,
+    bool Verbose);
+
+/// <summary>
+/// The steps plan, drift and apply share: read and validate the manifests (no API call before they are
+/// known to be good), choose the target, read the live personas, compute the plan.
+/// </summary>
+internal static class Workflow
+{
+    public static readonly Argument<string[]> Paths = new("paths")
+    {
+        Description = "Manifest files or folders. Default: personas/ under the project root.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public static readonly Option<string[]> Only = new("--only") { Description = "Restrict to the manifests with this metadata.name (repeatable).", HelpName = "name" };
+    public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file (also PERSONAOPS_SANDBOX), even in CI.", HelpName = "file" };
+    public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL). Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
+    public static readonly Option<int> Parallelism = new("--parallelism") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 8 };
+    public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
+
+    public static void AddTo(Command command)
+    {
+        command.Arguments.Add(Paths);
+        command.Options.Add(Only);
+        command.Options.Add(Sandbox);
+        command.Options.Add(ApiUrl);
+        command.Options.Add(Parallelism);
+        command.Options.Add(RotateSecrets);
+        Parallelism.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 64)
+            {
+                result.AddError("--parallelism must be between 1 and 64.");
+            }
+        });
+    }
+
+    public static WorkflowArguments Arguments(IOContext io, ParseResult parseResult) => new(
+        CliApp.ProjectRoot(io, parseResult),
+        parseResult.GetValue(Paths) ?? [],
+        parseResult.GetValue(Only) ?? [],
+        parseResult.GetValue(Sandbox),
+        parseResult.GetValue(ApiUrl),
+        parseResult.GetValue(Parallelism),
+        parseResult.GetValue(RotateSecrets),
+        io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)),
+        parseResult.GetValue(GlobalOptions.Verbose));
+
+    /// <summary>Reads and validates the manifests; diagnostics go to stderr. Null when any is an error.</summary>
+    public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments)
+    {
+        var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        var result = ManifestValidator.Validate(read.Files);
+        var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
+        foreach (var diagnostic in diagnostics)
+        {
+            io.Error.WriteLine(DiagnosticFormatter.FormatText(diagnostic));
+        }
+
+        if (diagnostics.Any(d => d.IsError))
+        {
+            io.Error.WriteLine($"personaops: error: the manifests are not valid ({diagnostics.Count(d => d.IsError)} error(s)); nothing was sent to the API.");
+            return null;
+        }
+
+        var manifests = result.Manifests;
+        if (arguments.Only.Count > 0)
+        {
+            var unknown = arguments.Only.Where(n => manifests.All(m => m.Name != n)).ToArray();
+            if (unknown.Length > 0)
+            {
+                io.Error.WriteLine($"personaops: error: --only names no manifest: {string.Join(", ", unknown)}.");
+                return null;
+            }
+
+            manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
+        }
+
+        return manifests;
+    }
+
+    /// <summary>Chooses the target and says which on stderr. Null (and a message) when none can be chosen.</summary>
+    public static Target? OpenTarget(IOContext io, WorkflowArguments arguments)
+    {
+        var target = Target.Resolve(io, arguments.Root, arguments.Sandbox, arguments.ApiUrl, out var error);
+        if (target is null)
+        {
+            io.Error.WriteLine($"personaops: error: {error}");
+            return null;
+        }
+
+        if (target.IsSandbox)
+        {
+            io.Error.WriteLine($"personaops: using {target.Description}: TAVUS_API_KEY is not set, so nothing reaches Tavus.");
+        }
+
+        return target;
+    }
+
+    public static ServiceProvider Services(IOContext io, Target target, bool verbose)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Warning);
+            logging.AddProvider(new StandardErrorLoggerProvider(io.Error, verbose ? LogLevel.Debug : LogLevel.Warning));
+            logging.AddFilter("System.Net.Http", LogLevel.None);
+            logging.AddFilter("Polly", verbose ? LogLevel.Information : LogLevel.None);
+        });
+        services.AddTavusClient(target.Connection with { ListParallelism = 8 });
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Reads the live personas and computes the plan. Null (after saying why) on failure.</summary>
+    public static async Task<Plan?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
+        try
+        {
+            live = await client.ListUserPersonasAsync(cancellationToken);
+        }
+        catch (TavusApiException ex)
+        {
+            io.Error.WriteLine($"personaops: error: could not read the live personas: {ex.Message}");
+            return null;
+        }
+
+        var plan = Planner.Create(target.Description, manifests, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets });
+        foreach (var error in plan.Errors)
+        {
+            io.Error.WriteLine($"{error.File}({error.Line},1): error PO5001: {error.Message}");
+        }
+
+        if (plan.Errors.Count > 0)
+        {
+            io.Error.WriteLine($"personaops: error: {plan.Errors.Count} manifest(s) could not be planned; nothing was changed.");
+            return null;
+        }
+
+        return plan;
+    }
+}

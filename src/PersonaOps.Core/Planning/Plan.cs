@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+
+namespace PersonaOps.Core.Planning;
+
+/// <summary>What a plan does to one persona.</summary>
+public enum PlanAction
+{
+    NoOp,
+    Create,
+    Update,
+    Delete,
+}
+
+/// <summary>How one field changes, for people: the path, the masked values, and whether it is a secret.</summary>
+public sealed record FieldChange(string Path, JsonNode? Before, JsonNode? After, bool Sensitive, string? Note = null)
+{
+    public bool IsAdded => Before is null && After is not null;
+
+    public bool IsRemoved => After is null && Before is not null;
+}
+
+/// <summary>A secret the plan sends: where, which variable it comes from, and a fingerprint of the value planned.</summary>
+public sealed record SecretBinding(string Pointer, string Reference, string? Fingerprint);
+
+/// <summary>
+/// The plan for one manifest. <see cref="Patch"/> is exactly what apply sends for an update (secret values
+/// appear only as their <c>${env:...}</c> references); <see cref="Body"/> is the create body, likewise.
+/// </summary>
+public sealed record PersonaPlan(
+    string Name,
+    string File,
+    int Line,
+    string? LiveId,
+    string? PersonaName,
+    PlanAction Action,
+    JsonPatchDocument Patch,
+    JsonObject? Body,
+    IReadOnlyList<FieldChange> Changes,
+    IReadOnlyList<SecretBinding> Secrets,
+    string? LiveFingerprint,
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Terraform's address: how the user refers to this persona.</summary>
+    public string Address => $"persona.{Name}";
+}
+
+/// <summary>A problem that stops a manifest from being planned (ambiguous identity, missing variable, ...).</summary>
+public sealed record PlanError(string Name, string File, int Line, string Message);
+
+/// <summary>The whole plan: a value. Rendering and applying are functions of it.</summary>
+public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IReadOnlyList<PlanError> Errors)
+{
+    public const int FormatVersion = 1;
+
+    public int ToAdd => Personas.Count(p => p.Action == PlanAction.Create);
+
+    public int ToChange => Personas.Count(p => p.Action == PlanAction.Update);
+
+    public int ToDelete => Personas.Count(p => p.Action == PlanAction.Delete);
+
+    public bool HasChanges => ToAdd + ToChange + ToDelete > 0;
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+
+namespace PersonaOps.Core.Planning;
+
+/// <summary>
+/// The saved-plan document (<c>plan --out</c>, <c>--output json</c>): versioned JSON with the target URL
+/// (never the key) and, per persona, its address, live id, action, exact operations, masked changes,
+/// secret references with fingerprints (never values), and the fingerprint of the live document it was
+/// computed from. Deterministic: no timestamps, stable order.
+/// </summary>
+public static class PlanDocument
+{
+    public static JsonObject ToJson(Plan plan)
+    {
+        var personas = new JsonArray();
+        foreach (var p in plan.Personas)
+        {
+            personas.Add(new JsonObject
+            {
+                ["address"] = p.Address,
+                ["name"] = p.Name,
+                ["file"] = p.File,
+                ["line"] = p.Line,
+                ["live_id"] = p.LiveId,
+                ["persona_name"] = p.PersonaName,
+                ["action"] = ActionName(p.Action),
+                ["live_fingerprint"] = p.LiveFingerprint,
+                ["patch"] = p.Patch.ToJson(),
+                ["body"] = p.Body?.DeepClone(),
+                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)new JsonObject
+                {
+                    ["path"] = c.Path,
+                    ["before"] = c.Before?.DeepClone(),
+                    ["after"] = c.After?.DeepClone(),
+                    ["sensitive"] = c.Sensitive,
+                }).ToArray()),
+                ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)new JsonObject
+                {
+                    ["pointer"] = s.Pointer,
+                    ["reference"] = s.Reference,
+                    ["fingerprint"] = s.Fingerprint,
+                }).ToArray()),
+                ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+            });
+        }
+
+        var body = new JsonObject
+        {
+            ["format_version"] = Plan.FormatVersion,
+            ["tool"] = "personaops",
+            ["target"] = plan.Target,
+            ["summary"] = new JsonObject { ["add"] = plan.ToAdd, ["change"] = plan.ToChange, ["delete"] = plan.ToDelete },
+            ["applyable"] = plan.HasChanges && plan.Errors.Count == 0,
+            ["personas"] = personas,
+            ["errors"] = new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject { ["name"] = e.Name, ["file"] = e.File, ["line"] = e.Line, ["message"] = e.Message }).ToArray()),
+        };
+        body["plan_fingerprint"] = Fingerprint(plan);
+        return body;
+    }
+
+    public static string Serialize(Plan plan) =>
+        ToJson(plan).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    /// <summary>What was reviewed: the target and every persona's action and operations. Same plan, same fingerprint.</summary>
+    public static string Fingerprint(Plan plan) =>
+        CanonicalJson.Hash(new JsonObject
+        {
+            ["target"] = plan.Target,
+            ["personas"] = new JsonArray(plan.Personas.Where(p => p.Action != PlanAction.NoOp).Select(p => (JsonNode?)new JsonObject
+            {
+                ["address"] = p.Address,
+                ["live_id"] = p.LiveId,
+                ["action"] = ActionName(p.Action),
+                ["patch"] = p.Patch.ToJson(),
+                ["body"] = p.Body?.DeepClone(),
+                ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)JsonValue.Create(s.Pointer + "=" + s.Reference)).ToArray()),
+            }).ToArray()),
+        });
+
+    public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error)
+    {
+        plan = null;
+        try
+        {
+            if (JsonNode.Parse(json) is not JsonObject root)
+            {
+                error = "the plan file is not a JSON object";
+                return false;
+            }
+
+            if (root["format_version"]?.GetValue<int>() is not Plan.FormatVersion)
+            {
+                error = $"the plan file has format_version {root["format_version"]?.ToJsonString() ?? "(none)"}; this PersonaOps reads version {Plan.FormatVersion}";
+                return false;
+            }
+
+            var personas = new List<PersonaPlan>();
+            foreach (var node in root["personas"]?.AsArray() ?? [])
+            {
+                var p = node!.AsObject();
+                if (!JsonPatchDocument.TryParse(p["patch"], out var patch, out var patchError))
+                {
+                    error = $"the plan for {p["address"]} has an invalid patch: {patchError}";
+                    return false;
+                }
+
+                personas.Add(new PersonaPlan(
+                    p["name"]!.GetValue<string>(),
+                    p["file"]!.GetValue<string>(),
+                    p["line"]!.GetValue<int>(),
+                    p["live_id"]?.GetValue<string>(),
+                    p["persona_name"]?.GetValue<string>(),
+                    ParseAction(p["action"]!.GetValue<string>()),
+                    patch,
+                    p["body"] as JsonObject is { } body ? body.DeepClone().AsObject() : null,
+                    (p["changes"]?.AsArray() ?? []).Select(c => new FieldChange(c!["path"]!.GetValue<string>(), c["before"]?.DeepClone(), c["after"]?.DeepClone(), c["sensitive"]!.GetValue<bool>())).ToArray(),
+                    (p["secrets"]?.AsArray() ?? []).Select(s => new SecretBinding(s!["pointer"]!.GetValue<string>(), s["reference"]!.GetValue<string>(), s["fingerprint"]?.GetValue<string>())).ToArray(),
+                    p["live_fingerprint"]?.GetValue<string>(),
+                    (p["notes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray()));
+            }
+
+            var errors = (root["errors"]?.AsArray() ?? []).Select(e => new PlanError(e!["name"]!.GetValue<string>(), e["file"]!.GetValue<string>(), e["line"]!.GetValue<int>(), e["message"]!.GetValue<string>())).ToArray();
+            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors);
+            if (root["plan_fingerprint"]?.GetValue<string>() is { } recorded && recorded != Fingerprint(plan))
+            {
+                plan = null;
+                error = "the plan file was modified after it was written (its fingerprint does not match its content)";
+                return false;
+            }
+
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            error = $"the plan file cannot be read: {ex.Message}";
+            return false;
+        }
+    }
+
+    public static string ActionName(PlanAction action) => action switch
+    {
+        PlanAction.Create => "create",
+        PlanAction.Update => "update",
+        PlanAction.Delete => "delete",
+        _ => "no-op",
+    };
+
+    private static PlanAction ParseAction(string name) => name switch
+    {
+        "create" => PlanAction.Create,
+        "update" => PlanAction.Update,
+        "delete" => PlanAction.Delete,
+        "no-op" => PlanAction.NoOp,
+        _ => throw new FormatException($"unknown action '{name}'"),
+    };
+}
