@@ -117,7 +117,8 @@ public static class Planner
         if (live is null)
         {
             diff.BindSecretsForCreate(desired);
-            var changes = desired.Select(p => new FieldChange("/" + JsonPointer.Escape(p.Key), null, Mask(p.Value, JsonPointer.Root.Append(p.Key), schema), IsSecret(JsonPointer.Root.Append(p.Key), schema))).ToArray();
+            var changes = new List<FieldChange>();
+            Flatten(desired, JsonPointer.Root, changes, schema);
             return Plan(manifest, null, PlanAction.Create, JsonPatchDocument.Empty, desired, changes, diff.Secrets, null, []);
         }
 
@@ -135,6 +136,34 @@ public static class Planner
     private static PersonaPlan Plan(Manifest manifest, JsonObject? live, PlanAction action, JsonPatchDocument patch, JsonObject? body,
         IReadOnlyList<FieldChange> changes, IReadOnlyList<SecretBinding> secrets, string? fingerprint, IReadOnlyList<string> notes) =>
         new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes);
+
+    /// <summary>A create shown field by field: objects opened down to their leaves, lists and free-form objects whole.</summary>
+    private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, PersonaSchema schema)
+    {
+        foreach (var (key, value) in obj)
+        {
+            var pointer = at.Append(key);
+            if (value is JsonObject child && SchemaAt(pointer, schema) is { } field && field.Schema.ActualProperties.Count > 0 && !field.Schema.AllowAdditionalProperties)
+            {
+                Flatten(child, pointer, changes, schema);
+            }
+            else
+            {
+                changes.Add(new FieldChange(pointer.Text, null, Mask(value, pointer, schema), IsSecret(pointer, schema)));
+            }
+        }
+    }
+
+    private static SchemaField? SchemaAt(JsonPointer pointer, PersonaSchema schema)
+    {
+        SchemaField? field = schema.Spec;
+        foreach (var token in pointer.Tokens)
+        {
+            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
+        }
+
+        return field;
+    }
 
     /// <summary>Replaces ${env:...} references outside secret fields; secrets keep theirs until apply.</summary>
     private static JsonObject ResolveReferences(Manifest manifest, JsonObject spec, Func<string, string?> environment, PersonaSchema schema)
@@ -192,20 +221,7 @@ public static class Planner
         }
     }
 
-    private static bool IsSecret(JsonPointer pointer, PersonaSchema schema)
-    {
-        SchemaField? field = schema.Spec;
-        foreach (var token in pointer.Tokens)
-        {
-            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
-            if (field is null)
-            {
-                return false;
-            }
-        }
-
-        return field.IsWriteOnly;
-    }
+    private static bool IsSecret(JsonPointer pointer, PersonaSchema schema) => SchemaAt(pointer, schema)?.IsWriteOnly == true;
 
     /// <summary>A copy of a value with every secret inside it replaced by "(sensitive value)".</summary>
     public static JsonNode? Mask(JsonNode? value, JsonPointer at, PersonaSchema? schema = null)
@@ -221,33 +237,18 @@ public static class Planner
             return JsonValue.Create(Secrets.Sensitive);
         }
 
-        var copy = value.DeepClone();
-        if (copy is JsonObject or JsonArray)
+        if (value is JsonObject obj)
         {
-            var wrapper = new JsonObject();
-            var pointers = new List<JsonPointer>();
-            PersonaShape.VisitSecrets(Wrap(at, copy), (pointer, v) => pointers.Add(pointer), schema);
-            foreach (var pointer in pointers)
+            var copy = new JsonObject();
+            foreach (var (key, child) in obj)
             {
-                var relative = JsonPointer.FromTokens(pointer.Tokens.Skip(at.Tokens.Count));
-                copy = new JsonPatchDocument([PatchOperation.Replace(relative, Secrets.Sensitive)]).Apply(copy).Document ?? copy;
+                copy[key] = Mask(child, at.Append(key), schema);
             }
 
-            _ = wrapper;
+            return copy;
         }
 
-        return copy;
-    }
-
-    private static JsonNode Wrap(JsonPointer at, JsonNode value)
-    {
-        var node = value;
-        foreach (var token in at.Tokens.Reverse())
-        {
-            node = new JsonObject { [token] = node.Parent is null ? node : node.DeepClone() };
-        }
-
-        return node;
+        return value.DeepClone();
     }
 
     private static string? Id(JsonNode persona) =>

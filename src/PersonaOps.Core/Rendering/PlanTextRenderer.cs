@@ -73,7 +73,7 @@ public static class PlanTextRenderer
             if (IsMultiline(before) || IsMultiline(after))
             {
                 var mark = before is null ? style.Add("+") : after is null ? style.Remove("-") : style.Change("~");
-                text.AppendLine($"      {mark} {label.TrimEnd()} = <<-EOT");
+                text.AppendLine($"      {mark} {label} = <<-EOT");
                 foreach (var line in LineDiff(Text(before), Text(after), style))
                 {
                     text.AppendLine("          " + line);
@@ -109,7 +109,7 @@ public static class PlanTextRenderer
     /// <summary>A unified line diff with two lines of context; long unchanged runs are folded.</summary>
     private static IEnumerable<string> LineDiff(string before, string after, Style style)
     {
-        var diff = InlineDiffBuilder.Diff(before, after, ignoreWhiteSpace: false);
+        var diff = InlineDiffBuilder.Diff(before.TrimEnd('\n'), after.TrimEnd('\n'), ignoreWhiteSpace: false);
         var lines = diff.Lines;
         var keep = new bool[lines.Count];
         for (var i = 0; i < lines.Count; i++)

@@ -1,0 +1,263 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Sandbox.Store;
+
+namespace PersonaOps.Cli.Tests;
+
+/// <summary>plan, apply, drift and show end to end, in-process, against the embedded sandbox.</summary>
+public sealed class ReconcileTests
+{
+    private const string Canary = "sk-CANARY-7f3a9b";
+
+    private static readonly Dictionary<string, string> Env = new() { ["OPENAI_API_KEY"] = Canary };
+
+    private static string Coach(string prompt = "You coach people.\nAsk one question at a time.\nBe kind.", string extra = "") => $$"""
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: coach
+        spec:
+          persona_name: Coach
+          system_prompt: |
+        {{string.Join("\n", prompt.Split('\n').Select(l => "    " + l))}}
+          layers:
+            llm:
+              model: my-llm
+              base_url: https://llm.example.com/v1
+              api_key: ${env:OPENAI_API_KEY}
+            stt:
+              hotwords: Tavus
+        {{extra}}
+        """;
+
+    private static PersonaRecord Live(TempProject project) =>
+        WithStore(project, store => store.List("user", 100, 0).Page.Single());
+
+    private static T WithStore<T>(TempProject project, Func<PersonaStore, T> action)
+    {
+        using var store = new PersonaStore(Path.Combine(project.Root, ".personaops", "sandbox.db"));
+        return action(store);
+    }
+
+    private static Task<CliResult> Run(TempProject project, params string[] args) => CliRunner.RunAsync(project.Root, Env, args);
+
+    [Fact]
+    public async Task PlanApplyPlan_Converges_AndTheSecondPlanIsClean()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+
+        var plan = await Run(project, "plan", "--detailed-exitcode");
+        plan.ExitCode.ShouldBe(2, plan.Stderr);
+        plan.Stdout.ShouldContain("# persona.coach (personas/coach.yaml) will be created");
+        plan.Stdout.ShouldContain("+ layers.llm.api_key");
+        plan.Stdout.ShouldContain("Plan: 1 to add, 0 to change, 0 to delete.");
+        plan.Stderr.ShouldContain("using the local sandbox (.personaops/sandbox.db)");
+
+        var apply = await Run(project, "apply", "--auto-approve");
+        apply.ExitCode.ShouldBe(0, apply.Stderr);
+        apply.Stdout.ShouldContain("Apply complete! Personas: 1 added, 0 changed, 0 deleted.");
+        Live(project).Body["layers"]!["llm"]!["api_key"]!.GetValue<string>().ShouldBe(Canary);
+
+        var again = await Run(project, "plan", "--detailed-exitcode");
+        again.ExitCode.ShouldBe(0, again.Stdout);
+        again.Stdout.ShouldContain("No changes.");
+
+        foreach (var output in new[] { plan, apply, again })
+        {
+            (output.Stdout + output.Stderr).ShouldNotContain(Canary);
+        }
+    }
+
+    [Fact]
+    public async Task AnEditedPrompt_IsALineDiff_AndARemovedField_IsRemoved()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+
+        project.Write("personas/coach.yaml", Coach("You coach people.\nAsk two questions at a time.\nBe kind.").Replace("    stt:\n      hotwords: Tavus\n", ""));
+        var plan = await Run(project, "plan");
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        plan.Stdout.ShouldContain("# persona.coach (personas/coach.yaml) [p");
+        plan.Stdout.ShouldContain("- Ask one question at a time.");
+        plan.Stdout.ShouldContain("+ Ask two questions at a time.");
+        plan.Stdout.ShouldContain("- layers.stt.hotwords");
+        plan.Stdout.ShouldContain("Plan: 0 to add, 1 to change, 0 to delete.");
+
+        (await Run(project, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        Live(project).Body["layers"]!["stt"]!.AsObject().ContainsKey("hotwords").ShouldBeFalse();
+        (await Run(project, "plan", "--detailed-exitcode")).ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ADashboardEdit_IsDrift_NamingTheField()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        WithStore(project, store =>
+        {
+            var id = store.List("user", 10, 0).Page.Single().Id;
+            return store.Update(id, r =>
+            {
+                var body = r.Body.DeepClone().AsObject();
+                body["layers"]!["stt"]!["hotwords"] = "Edited in the dashboard";
+                return new UpdateDecision.Store(body, false);
+            });
+        });
+
+        var drift = await Run(project, "drift");
+        drift.ExitCode.ShouldBe(2);
+        drift.Stdout.ShouldContain("~ layers.stt.hotwords = \"Edited in the dashboard\" -> \"Tavus\"", customMessage: drift.Stdout);
+    }
+
+    [Fact]
+    public async Task EnsureAbsent_DeletesThePersona()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        project.Write("personas/coach.yaml", "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\n  ensure: absent\nspec:\n  persona_name: Coach\n");
+        var apply = await Run(project, "apply", "--auto-approve");
+        apply.ExitCode.ShouldBe(0, apply.Stderr);
+        apply.Stdout.ShouldContain("Plan: 0 to add, 0 to change, 1 to delete.");
+        WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0);
+        (await Run(project, "plan", "--detailed-exitcode")).ExitCode.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task AnAmbiguousName_IsAnError_ListingTheIds()
+    {
+        using var project = new TempProject();
+        var ids = WithStore(project, store => new[]
+        {
+            store.Create(new JsonObject { ["persona_name"] = "Coach", ["system_prompt"] = "a" }).Id,
+            store.Create(new JsonObject { ["persona_name"] = "Coach", ["system_prompt"] = "b" }).Id,
+        });
+        project.Write("personas/coach.yaml", Coach());
+        var plan = await Run(project, "plan");
+        plan.ExitCode.ShouldBe(1);
+        plan.Stderr.ShouldContain($"2 live personas are named 'Coach' ({ids[0]}, {ids[1]})");
+        plan.Stderr.ShouldContain("metadata.id");
+        plan.Stdout.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AMissingVariable_IsAnError_NamingFileLineAndVariable()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach().Replace("base_url: https://llm.example.com/v1", "base_url: ${env:LLM_URL}"));
+        var plan = await Run(project, "plan");
+        plan.ExitCode.ShouldBe(1);
+        plan.Stderr.ShouldContain("personas/coach.yaml(14,17): the environment variable LLM_URL is not set");
+
+        project.Write("personas/coach.yaml", Coach());
+        var apply = await CliRunner.RunAsync(project.Root, new Dictionary<string, string>(), "apply", "--auto-approve");
+        apply.ExitCode.ShouldBe(1);
+        apply.Stdout.ShouldContain("the environment variable OPENAI_API_KEY is not set");
+        WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task InvalidManifests_StopBeforeAnyApiCall()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach().Replace("model: my-llm", "modle: my-llm"));
+        var plan = await Run(project, "plan");
+        plan.ExitCode.ShouldBe(1);
+        plan.Stderr.ShouldContain("error PO2003");
+        plan.Stderr.ShouldContain("nothing was sent to the API");
+        File.Exists(Path.Combine(project.Root, ".personaops", "sandbox.db")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task ASavedPlan_IsAppliedExactly_OrRefusedWithExit3WhenStale()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        project.Write("personas/coach.yaml", Coach("A new prompt."));
+        (await Run(project, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var saved = File.ReadAllText(Path.Combine(project.Root, "plan.json"));
+        saved.ShouldNotContain(Canary);
+
+        var show = await Run(project, "show", "plan.json");
+        show.ExitCode.ShouldBe(0);
+        show.Stdout.ShouldContain("+ A new prompt.");
+
+        WithStore(project, store => store.Update(store.List("user", 10, 0).Page.Single().Id, r =>
+        {
+            var body = r.Body.DeepClone().AsObject();
+            body["persona_name"] = "Someone else";
+            return new UpdateDecision.Store(body, false);
+        }));
+        var stale = await Run(project, "apply", "plan.json");
+        stale.ExitCode.ShouldBe(3, stale.Stderr);
+        stale.Stderr.ShouldContain("the saved plan is stale");
+        Live(project).Body["system_prompt"]!.GetValue<string>().ShouldNotContain("A new prompt.");
+
+        WithStore(project, store => store.Update(store.List("user", 10, 0).Page.Single().Id, r =>
+        {
+            var body = r.Body.DeepClone().AsObject();
+            body["persona_name"] = "Coach";
+            return new UpdateDecision.Store(body, false);
+        }));
+        (await Run(project, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var applied = await Run(project, "apply", "plan.json");
+        applied.ExitCode.ShouldBe(0, applied.Stderr);
+        Live(project).Body["system_prompt"]!.GetValue<string>().ShouldBe("A new prompt.\n");
+    }
+
+    [Fact]
+    public async Task ATamperedPlanFile_IsRefused()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var path = Path.Combine(project.Root, "plan.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("my-llm", "evil-llm"));
+        var apply = await Run(project, "apply", "plan.json");
+        apply.ExitCode.ShouldBe(1);
+        apply.Stderr.ShouldContain("modified after it was written");
+    }
+
+    [Fact]
+    public async Task InCi_WithoutAKey_TheSandboxIsNotChosenImplicitly()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        var plan = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["CI"] = "true" }, "plan");
+        plan.ExitCode.ShouldBe(1);
+        plan.Stderr.ShouldContain("TAVUS_API_KEY is not set");
+        var explicitly = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["CI"] = "true" }, "plan", "--sandbox", "ci.db");
+        explicitly.ExitCode.ShouldBe(0, explicitly.Stderr);
+    }
+
+    [Fact]
+    public async Task Apply_WithoutATerminalOrAutoApprove_RefusesAndChangesNothing()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        var apply = await Run(project, "apply");
+        apply.ExitCode.ShouldBe(1);
+        apply.Stderr.ShouldContain("--auto-approve");
+        WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task JsonOutput_IsTheSavedPlanDocument_WithoutSecrets()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        var plan = await Run(project, "plan", "--output", "json");
+        plan.ExitCode.ShouldBe(0);
+        var document = JsonNode.Parse(plan.Stdout)!;
+        document["format_version"]!.GetValue<int>().ShouldBe(1);
+        document["summary"]!["add"]!.GetValue<int>().ShouldBe(1);
+        var persona = document["personas"]![0]!;
+        persona["action"]!.GetValue<string>().ShouldBe("create");
+        persona["body"]!["layers"]!["llm"]!["api_key"]!.GetValue<string>().ShouldBe("${env:OPENAI_API_KEY}");
+        persona["secrets"]![0]!["fingerprint"]!.GetValue<string>().ShouldStartWith("sha256:");
+        plan.Stdout.ShouldNotContain(Canary);
+    }
+}
