@@ -65,7 +65,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
                 {
                     MergeSecret(target, key, child, l, d, liveExists);
                 }
-                else if (d is JsonObject dObj && member is not null && member.Schema.ActualProperties.Count > 0)
+                else if (d is JsonObject dObj && member is not null && member.IsStructured)
                 {
                     var lObj = l as JsonObject ?? new JsonObject();
                     var tObj = target[key] as JsonObject;
@@ -90,12 +90,14 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
             }
             else if (inLive && !IsEmptyOrAbsent(l) && member?.IsServerDefault != true && !EqualsDefault(l, member))
             {
-                if (l is JsonObject lObj && member is not null && member.Schema.ActualProperties.Count > 0 && target[key] is JsonObject tObj)
+                if (l is JsonObject lObj && member is not null && member.IsStructured && target[key] is JsonObject tObj)
                 {
                     MergeObject(tObj, lObj, new JsonObject(), member, child);
                 }
-                else if (member?.IsWriteOnly != true)
+                else
                 {
+                    // Dropped from the manifest: removed live, secrets included (a masked value still shows
+                    // that one is set). A secret Tavus omits on read-back cannot be seen, so stays.
                     target.Remove(key);
                 }
             }

@@ -85,6 +85,13 @@ public sealed class SchemaField
         return Schema.AdditionalPropertiesSchema is { } additional ? new SchemaField(additional) : null;
     }
 
+    /// <summary>
+    /// True for an object the diff compares member by member: one that declares properties, or a map whose
+    /// values are secrets (llm.headers), so that each secret is compared, masked and bound on its own.
+    /// </summary>
+    public bool IsStructured =>
+        Schema.ActualProperties.Count > 0 || (Schema.AdditionalPropertiesSchema is { } values && new SchemaField(values).IsWriteOnly);
+
     /// <summary>The schema of this array field's items, or null.</summary>
     public SchemaField? Items => Schema.Item is { } item ? new SchemaField(item) : null;
 
