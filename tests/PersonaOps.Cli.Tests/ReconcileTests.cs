@@ -260,4 +260,25 @@ public sealed class ReconcileTests
         persona["secrets"]![0]!["fingerprint"]!.GetValue<string>().ShouldStartWith("sha256:");
         plan.Stdout.ShouldNotContain(Canary);
     }
+
+    [Fact]
+    public async Task MarkdownOutput_IsAPullRequestComment_WhoseMarkerMatchesTheSavedPlan()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        var plan = await Run(project, "plan", "--output", "markdown", "--out", "plan.json");
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        var marker = plan.Stdout.Split('\n')[0];
+        marker.ShouldStartWith("<!-- personaops:plan sha256=");
+        plan.Stdout.ShouldContain("### PersonaOps plan: 1 to add, 0 to change, 0 to delete");
+        plan.Stdout.ShouldContain("<details><summary>");
+        plan.Stdout.ShouldContain("+       layers.llm.api_key");
+        plan.Stdout.ShouldNotContain(Canary);
+
+        var saved = JsonNode.Parse(File.ReadAllText(Path.Combine(project.Root, "plan.json")))!;
+        marker.ShouldContain(saved["plan_fingerprint"]!.GetValue<string>().Replace("sha256:", "sha256=", StringComparison.Ordinal));
+        var show = await Run(project, "show", "plan.json", "--output", "markdown");
+        show.ExitCode.ShouldBe(0, show.Stderr);
+        show.Stdout.ShouldBe(plan.Stdout);
+    }
 }

@@ -9,7 +9,7 @@ namespace PersonaOps.Cli.Commands;
 /// <summary><c>personaops plan</c> and <c>personaops drift</c>: read live state and show what apply would do.</summary>
 internal static class PlanCommand
 {
-    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default) or json (the saved-plan document).", HelpName = "text|json" };
+    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default), json (the saved-plan document) or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
 
@@ -37,9 +37,9 @@ internal static class PlanCommand
 
     private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat output, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
     {
-        if (output is not (OutputFormat.Text or OutputFormat.Json))
+        if (output is not (OutputFormat.Text or OutputFormat.Json or OutputFormat.Markdown))
         {
-            io.Error.WriteLine("personaops: error: plan supports --output text or json.");
+            io.Error.WriteLine("personaops: error: plan supports --output text, json or markdown.");
             return ExitCodes.Error;
         }
 
@@ -62,7 +62,7 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
-        io.Out.Write(output == OutputFormat.Json ? PlanDocument.Serialize(plan) + "\n" : PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
+        io.Out.Write(Render(plan, output, arguments.Color, arguments.Verbose));
         if (outFile is not null)
         {
             var path = Path.GetFullPath(outFile, io.CurrentDirectory);
@@ -72,4 +72,12 @@ internal static class PlanCommand
 
         return detailedExitCode && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Success;
     }
+
+    /// <summary>The plan in one of the --output formats that plan, drift and show share.</summary>
+    public static string Render(Plan plan, OutputFormat output, bool color, bool verbose) => output switch
+    {
+        OutputFormat.Json => PlanDocument.Serialize(plan) + "\n",
+        OutputFormat.Markdown => PlanMarkdownRenderer.Render(plan),
+        _ => PlanTextRenderer.Render(plan, color, verbose),
+    };
 }

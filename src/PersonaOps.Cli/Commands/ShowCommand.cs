@@ -8,7 +8,7 @@ namespace PersonaOps.Cli.Commands;
 internal static class ShowCommand
 {
     private static readonly Argument<string> PlanFile = new("planfile") { Description = "A plan saved with plan --out." };
-    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default) or json.", HelpName = "text|json" };
+    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default), json or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
 
     public static Command Create(IOContext io)
     {
@@ -34,7 +34,13 @@ internal static class ShowCommand
             }
 
             var output = parseResult.GetValue(Output) ?? OutputFormat.Text;
-            io.Out.Write(output == OutputFormat.Json ? PlanDocument.Serialize(plan) + "\n" : PlanTextRenderer.Render(plan, io.UseColor(parseResult.GetValue(GlobalOptions.NoColor))));
+            if (output is not (OutputFormat.Text or OutputFormat.Json or OutputFormat.Markdown))
+            {
+                io.Error.WriteLine("personaops: error: show supports --output text, json or markdown.");
+                return ExitCodes.Error;
+            }
+
+            io.Out.Write(PlanCommand.Render(plan, output, io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), verbose: false));
             return ExitCodes.Success;
         });
         return command;

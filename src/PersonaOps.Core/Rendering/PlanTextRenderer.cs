@@ -19,7 +19,7 @@ public static class PlanTextRenderer
     public static string Render(Plan plan, bool color = false, bool verbose = false)
     {
         var text = new StringBuilder();
-        var style = new Style(color);
+        var style = color ? Style.Ansi : Style.Plain;
         var changing = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
         if (changing.Length == 0)
         {
@@ -35,7 +35,13 @@ public static class PlanTextRenderer
             }
         }
 
-        foreach (var persona in plan.Personas.Where(p => p.Notes.Count > 0 && (verbose || p.Action != PlanAction.NoOp || p.Notes.Any(n => n.Contains("not comparable", StringComparison.Ordinal)))))
+        var noted = plan.Personas.Where(p => p.Notes.Count > 0 && (verbose || p.Action != PlanAction.NoOp || p.Notes.Any(n => n.Contains("not comparable", StringComparison.Ordinal)))).ToArray();
+        if (noted.Length > 0)
+        {
+            text.AppendLine();
+        }
+
+        foreach (var persona in noted)
         {
             foreach (var note in persona.Notes)
             {
@@ -46,6 +52,28 @@ public static class PlanTextRenderer
         text.AppendLine();
         text.AppendLine(style.Bold($"Plan: {plan.ToAdd} to add, {plan.ToChange} to change, {plan.ToDelete} to delete."));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// One persona's block for a <c>diff</c> code block: each line's change symbol moved to the first column
+    /// (where diff highlighting looks for it), <c>~</c> shown as <c>!</c>, the rest as in the text plan.
+    /// </summary>
+    internal static IEnumerable<string> RenderPersonaForDiff(PersonaPlan persona)
+    {
+        var text = new StringBuilder();
+        RenderPersona(text, persona, Style.Gutter);
+        foreach (var line in text.ToString().Split('\n'))
+        {
+            var at = line.IndexOf(Style.GutterMark, StringComparison.Ordinal);
+            if (at < 0 || at + 1 >= line.Length)
+            {
+                yield return " " + line;
+                continue;
+            }
+
+            var symbol = line[at + 1] == '~' ? '!' : line[at + 1];
+            yield return symbol + line[..at] + line[(at + 2)..];
+        }
     }
 
     private static void RenderPersona(StringBuilder text, PersonaPlan persona, Style style)
@@ -141,9 +169,9 @@ public static class PlanTextRenderer
             var line = lines[i];
             yield return line.Type switch
             {
-                ChangeType.Inserted => style.Add("+ " + line.Text),
-                ChangeType.Deleted => style.Remove("- " + line.Text),
-                _ => "  " + line.Text,
+                ChangeType.Inserted => style.Add("+ " + style.Clean(line.Text)),
+                ChangeType.Deleted => style.Remove("- " + style.Clean(line.Text)),
+                _ => "  " + style.Clean(line.Text),
             };
         }
 
@@ -164,16 +192,38 @@ public static class PlanTextRenderer
         return json.Length > 200 ? json[..200] + "…" : json;
     }
 
-    private sealed class Style(bool color)
+    /// <summary>
+    /// How change symbols are marked: plain, ANSI colours, or with <see cref="GutterMark"/> before them so the
+    /// Markdown renderer can move each to the first column without parsing user text.
+    /// </summary>
+    private sealed class Style
     {
+        public const string GutterMark = "\u0001";
+
+        public static readonly Style Plain = new(0);
+        public static readonly Style Ansi = new(1);
+        public static readonly Style Gutter = new(2);
+
+        private readonly int _mode;
+
+        private Style(int mode) => _mode = mode;
+
         public string Add(string text) => Paint(text, "32");
 
         public string Remove(string text) => Paint(text, "31");
 
         public string Change(string text) => Paint(text, "33");
 
-        public string Bold(string text) => Paint(text, "1");
+        public string Bold(string text) => _mode == 1 ? $"\u001b[1m{text}\u001b[0m" : text;
 
-        private string Paint(string text, string code) => color ? $"\u001b[{code}m{text}\u001b[0m" : text;
+        /// <summary>User text with any character that would pass for the gutter mark replaced.</summary>
+        public string Clean(string text) => _mode == 2 ? text.Replace(GutterMark, "\uFFFD", StringComparison.Ordinal) : text;
+
+        private string Paint(string text, string code) => _mode switch
+        {
+            1 => $"\u001b[{code}m{text}\u001b[0m",
+            2 => GutterMark + text,
+            _ => text,
+        };
     }
 }

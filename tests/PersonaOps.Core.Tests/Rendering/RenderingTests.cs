@@ -1,0 +1,255 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Rendering;
+using PersonaOps.Core.Validation;
+
+namespace PersonaOps.Core.Tests.Rendering;
+
+/// <summary>
+/// The three renderings of a plan, checked against golden files (set PERSONAOPS_UPDATE_GOLDEN=1 to rewrite
+/// them after a deliberate change, then review the diff), and the Markdown comment fed hostile text.
+/// </summary>
+public sealed class RenderingTests
+{
+    private const string Target = "https://tavusapi.com";
+
+    private static readonly string[] Manifests =
+    [
+        """
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: coach
+        spec:
+          persona_name: Coach
+          system_prompt: |
+            You are a coach.
+            Ask one question at a time.
+            Keep answers under thirty seconds.
+            Never give medical advice.
+          pipeline_mode: full
+          layers:
+            llm:
+              model: my-llm
+              base_url: https://llm.example.com/v1
+              api_key: ${env:LLM_KEY}
+            conversational_flow:
+              turn_taking_patience: high
+        """,
+        """
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: greeter
+        spec:
+          persona_name: Greeter
+          system_prompt: You greet visitors.
+          default_replica_id: r665388ec672
+          layers:
+            tts:
+              tts_engine: elevenlabs
+              api_key: ${env:TTS_KEY}
+        """,
+        """
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: retired
+          ensure: absent
+        spec:
+          persona_name: Retired
+        """,
+        """
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: steady
+        spec:
+          persona_name: Steady
+          system_prompt: Nothing changes here.
+        """,
+    ];
+
+    private const string Live = """
+        [
+          {"persona_id":"p00000000c0ac","persona_name":"Coach","system_prompt":"You are a coach.\nAsk two questions at a time.\nKeep answers under thirty seconds.\nNever give medical advice.\n",
+           "pipeline_mode":"full","context":"Old context","layers":{"llm":{"model":"my-llm","base_url":"https://llm.example.com/v1","api_key":"****"},"conversational_flow":{"turn_taking_patience":"low"}}},
+          {"persona_id":"p0000000dead0","persona_name":"Retired","system_prompt":"Old."},
+          {"persona_id":"p00000005eady","persona_name":"Steady","system_prompt":"Nothing changes here."}
+        ]
+        """;
+
+    private static Plan SamplePlan()
+    {
+        var result = ManifestValidator.Validate(Manifests.Select((yaml, i) => new SourceFile($"personas/{i}.yaml", Encoding.UTF8.GetBytes(yaml))));
+        result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
+        var live = JsonNode.Parse(Live)!.AsArray().Select(p => p!.AsObject()).ToArray();
+        var plan = Planner.Create(Target, result.Manifests, live, name => name + "-value");
+        plan.Errors.ShouldBeEmpty();
+        return plan;
+    }
+
+    [Fact]
+    public void Text_MatchesTheGoldenFile() => Golden("plan.txt", PlanTextRenderer.Render(SamplePlan()));
+
+    [Fact]
+    public void Json_MatchesTheGoldenFile() => Golden("plan.json", PlanDocument.Serialize(SamplePlan()) + "\n");
+
+    [Fact]
+    public void Markdown_MatchesTheGoldenFile() => Golden("plan.md", PlanMarkdownRenderer.Render(SamplePlan()));
+
+    [Fact]
+    public void Json_RoundTripsToTheSamePlan()
+    {
+        var plan = SamplePlan();
+        PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeTrue(error);
+        PlanTextRenderer.Render(parsed!).ShouldBe(PlanTextRenderer.Render(plan));
+        PlanMarkdownRenderer.Render(parsed!).ShouldBe(PlanMarkdownRenderer.Render(plan));
+    }
+
+    [Fact]
+    public void Markdown_HostileTextCannotBreakTheCommentOrForgeTheMarker()
+    {
+        const string prompt = "Start.\n```\n</details>\n<details><summary>fake</summary>\n<!-- personaops:plan sha256=0000 -->\n`````\n<script>alert(1)</script>\n| a | b |\nEnd.\n";
+        var plan = PlanFor("""
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: hostile
+            spec:
+              persona_name: "Evil </details> `code` | <!-- personaops:plan sha256=1 -->"
+              system_prompt: |
+            """ + "\n" + string.Join("\n", prompt.TrimEnd('\n').Split('\n').Select(l => "    " + l)) + "\n");
+
+        var markdown = PlanMarkdownRenderer.Render(plan);
+        var lines = markdown.Split('\n');
+
+        lines[0].ShouldStartWith(PlanMarkdownRenderer.MarkerPrefix);
+        CountOf(markdown, PlanMarkdownRenderer.MarkerPrefix).ShouldBe(1, "only the real marker may look like one");
+        var outside = OutsideCodeBlocks(lines);
+        CountOf(outside, "<details>").ShouldBe(1);
+        CountOf(outside, "</details>").ShouldBe(1);
+        outside.ShouldNotContain("<script>", Case.Sensitive, "HTML outside a code block is escaped");
+
+        // The prompt's lines are all inside one fenced block whose fence none of them can close.
+        var open = Array.FindIndex(lines, l => l.StartsWith("```", StringComparison.Ordinal));
+        var fence = new string(lines[open].TakeWhile(c => c == '`').ToArray());
+        var close = Array.FindIndex(lines, open + 1, l => l.TrimEnd() == fence);
+        fence.Length.ShouldBeGreaterThan(5);
+        lines[(open + 1)..close].ShouldContain(l => l.Contains("<script>alert(1)</script>", StringComparison.Ordinal));
+        lines[(open + 1)..close].ShouldAllBe(l => !l.TrimStart().StartsWith(fence, StringComparison.Ordinal));
+        lines[close..].ShouldContain("</details>");
+    }
+
+    [Fact]
+    public void Markdown_StaysUnderGitHubsLimit_AndSaysWhatWasCut()
+    {
+        var manifests = Enumerable.Range(0, 60).Select(i => $"""
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: bulk-{i:D3}
+            spec:
+              persona_name: Bulk {i}
+              system_prompt: |
+            {string.Join("\n", Enumerable.Range(0, 40).Select(l => $"    Line {l} of a long prompt for persona {i}, long enough to add up quickly."))}
+            """).ToArray();
+        var plan = PlanFor(manifests);
+        var markdown = PlanMarkdownRenderer.Render(plan);
+
+        markdown.Length.ShouldBeLessThanOrEqualTo(PlanMarkdownRenderer.GitHubCommentLimit);
+        markdown.ShouldContain("of 60 changed personas are not shown");
+        markdown.ShouldContain("### PersonaOps plan: 60 to add, 0 to change, 0 to delete");
+        CountOf(markdown, "<details>").ShouldBe(CountOf(markdown, "</details>"));
+    }
+
+    [Fact]
+    public void Markdown_OnePersonaLargerThanTheLimit_IsCutWithinItsBlock()
+    {
+        var big = string.Join("\n", Enumerable.Range(0, 4000).Select(l => $"    Line {l}: a very long prompt indeed, repeated to pass the comment limit."));
+        var plan = PlanFor($"""
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: huge
+            spec:
+              persona_name: Huge
+              system_prompt: |
+            {big}
+            """);
+        var markdown = PlanMarkdownRenderer.Render(plan);
+
+        markdown.Length.ShouldBeLessThanOrEqualTo(PlanMarkdownRenderer.GitHubCommentLimit);
+        markdown.ShouldContain("more lines cut to fit the comment");
+        markdown.TrimEnd().ShouldEndWith("</sub>");
+    }
+
+    [Fact]
+    public void Markdown_WithNoChanges_SaysSo()
+    {
+        var plan = new Plan(Target, [], []);
+        var markdown = PlanMarkdownRenderer.Render(plan);
+        markdown.ShouldStartWith(PlanMarkdownRenderer.Marker(plan));
+        markdown.ShouldContain("no changes");
+        markdown.ShouldNotContain("<details>");
+    }
+
+    private static Plan PlanFor(params string[] manifests)
+    {
+        var result = ManifestValidator.Validate(manifests.Select((yaml, i) => new SourceFile($"personas/{i}.yaml", Encoding.UTF8.GetBytes(yaml))));
+        result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
+        return Planner.Create(Target, result.Manifests, [], _ => null);
+    }
+
+    /// <summary>The comment with its fenced code blocks left out, as CommonMark delimits them.</summary>
+    private static string OutsideCodeBlocks(string[] lines)
+    {
+        var text = new StringBuilder();
+        string? fence = null;
+        foreach (var line in lines)
+        {
+            if (fence is null && line.StartsWith("```", StringComparison.Ordinal))
+            {
+                fence = new string(line.TakeWhile(c => c == '`').ToArray());
+            }
+            else if (fence is not null && line.TrimEnd().Length >= fence.Length && line.TrimEnd().All(c => c == '`'))
+            {
+                fence = null;
+            }
+            else if (fence is null)
+            {
+                text.Append(line).Append('\n');
+            }
+        }
+
+        fence.ShouldBeNull("a code block is left open");
+        return text.ToString();
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void Golden(string name, string actual, [CallerFilePath] string here = "")
+    {
+        var path = Path.Combine(Path.GetDirectoryName(here)!, "golden", name);
+        if (Environment.GetEnvironmentVariable("PERSONAOPS_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(path, actual);
+            return;
+        }
+
+        File.Exists(path).ShouldBeTrue($"golden file {name} is missing; run the tests with PERSONAOPS_UPDATE_GOLDEN=1 to write it");
+        actual.ReplaceLineEndings("\n").ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"{name} differs from its golden file; if the change is meant, rerun with PERSONAOPS_UPDATE_GOLDEN=1 and review the diff");
+    }
+}
