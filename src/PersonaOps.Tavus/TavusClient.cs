@@ -40,10 +40,22 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// </summary>
     public async Task<IReadOnlyList<JsonObject>> ListUserPersonasAsync(CancellationToken cancellationToken = default)
     {
+        var listing = await ReadListingAsync(cancellationToken);
+        return listing.Problem is null ? listing.Personas : throw new TavusApiException(null, listing.Problem + "; nothing was planned from partial data. Run the command again.");
+    }
+
+    /// <summary>
+    /// Reads every page. <see cref="Listing.Problem"/> says why the result is not a complete snapshot (the
+    /// list changed while it was read, or fewer distinct personas than total_count came back); the personas
+    /// seen are returned either way, because seeing a persona proves it exists even when absence cannot be.
+    /// </summary>
+    private async Task<Listing> ReadListingAsync(CancellationToken cancellationToken)
+    {
         var size = connection.PageSize;
         var first = await GetPageAsync(1, size, cancellationToken);
-        var pages = new ConcurrentDictionary<int, IReadOnlyList<JsonObject>>{ [1] = first.Items };
+        var pages = new ConcurrentDictionary<int, IReadOnlyList<JsonObject>> { [1] = first.Items };
         var pageCount = Math.Max(1, (int)Math.Ceiling(first.Total / (double)size));
+        var changed = new ConcurrentBag<string>();
         if (pageCount > 1)
         {
             await Parallel.ForEachAsync(Enumerable.Range(2, pageCount - 1),
@@ -54,7 +66,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
                     pages[page] = result.Items;
                     if (result.Total != first.Total)
                     {
-                        throw new TavusApiException(null, $"the persona list changed while it was read (total_count {first.Total} on page 1, {result.Total} on page {page}); nothing was planned from it. Run the command again.");
+                        changed.Add($"the persona list changed while it was read (total_count {first.Total} on page 1, {result.Total} on page {page})");
                     }
                 });
         }
@@ -72,14 +84,12 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             }
         }
 
-        if (ids.Count != first.Total)
-        {
-            throw new TavusApiException(null,
-                $"the persona list is incomplete: total_count is {first.Total} but {ids.Count} distinct personas came back over {pageCount} page(s); nothing was planned from partial data. Run the command again.");
-        }
-
-        return personas;
+        var problem = changed.OrderBy(m => m, StringComparer.Ordinal).FirstOrDefault()
+            ?? (ids.Count != first.Total ? $"the persona list is incomplete: total_count is {first.Total} but {ids.Count} distinct personas came back over {pageCount} page(s)" : null);
+        return new Listing(personas, problem);
     }
+
+    private sealed record Listing(IReadOnlyList<JsonObject> Personas, string? Problem);
 
     private async Task<(IReadOnlyList<JsonObject> Items, int Total)> GetPageAsync(int page, int size, CancellationToken cancellationToken)
     {
@@ -134,26 +144,55 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             catch (Exception ex) when (IsUnknownOutcome(ex) && attempt < connection.MaxRetries && !cancellationToken.IsCancellationRequested)
             {
                 Log.UnknownCreateOutcome(_logger, name ?? "(unnamed)", ex.Message);
-                var matches = (await ListUserPersonasAsync(cancellationToken))
-                    .Where(p => Id(p) is { } id && !knownIds.Contains(id) && name is not null && p["persona_name"]?.GetValue<string>() == name)
-                    .ToArray();
-                if (matches.Length == 1)
-                {
-                    return new CreatedPersona(Id(matches[0])!, RecoveredAfterUnknownOutcome: true);
-                }
-
-                if (matches.Length > 1)
-                {
-                    throw new TavusApiException(null, $"after an interrupted create, {matches.Length} personas named '{name}' exist ({string.Join(", ", matches.Select(Id))}); pin the right one with metadata.id and delete the others.");
-                }
-
                 if (name is null)
                 {
                     throw new TavusApiException(null, "a create without persona_name was interrupted and cannot be confirmed safely; check the account and give the persona a persona_name.", ex);
                 }
 
+                if (await FindCreatedAsync(name, knownIds, cancellationToken) is { } id)
+                {
+                    return new CreatedPersona(id, RecoveredAfterUnknownOutcome: true);
+                }
+
                 await Task.Delay(Backoff(attempt), cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// After a create with an unknown outcome: the id of the one new persona named <paramref name="name"/>, or
+    /// null once a complete listing shows there is none (so creating again cannot duplicate it). A listing
+    /// that changed while it was read (other creates in flight) proves presence but not absence: read again.
+    /// </summary>
+    private async Task<string?> FindCreatedAsync(string name, IReadOnlySet<string> knownIds, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var listing = await ReadListingAsync(cancellationToken);
+            var matches = listing.Personas
+                .Where(p => Id(p) is { } id && !knownIds.Contains(id) && p["persona_name"] is JsonValue v && v.TryGetValue<string>(out var n) && n == name)
+                .ToArray();
+            if (matches.Length > 1)
+            {
+                throw new TavusApiException(null, $"after an interrupted create, {matches.Length} personas named '{name}' exist ({string.Join(", ", matches.Select(Id))}); pin the right one with metadata.id and delete the others.");
+            }
+
+            if (matches.Length == 1)
+            {
+                return Id(matches[0]);
+            }
+
+            if (listing.Problem is null)
+            {
+                return null;
+            }
+
+            if (attempt >= connection.MaxRetries)
+            {
+                throw new TavusApiException(null, $"creating '{name}' was interrupted, and whether it was stored could not be confirmed ({listing.Problem}); it was not sent again, so it cannot be duplicated. Run apply again: the next plan finds it by name if it exists.");
+            }
+
+            await Task.Delay(Backoff(attempt), cancellationToken);
         }
     }
 

@@ -247,8 +247,23 @@ internal static class ApplyCommand
                     throw new ApplyException($"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.");
                 }
 
-                var outcome = await client.PatchPersonaAsync(persona.LiveId!, patch, force, cancellationToken);
-                return $"{persona.Address}: updated {persona.LiveId}{(outcome == PatchOutcome.NotModified ? " (Tavus reported no change)" : "")}";
+                try
+                {
+                    var outcome = await client.PatchPersonaAsync(persona.LiveId!, patch, force, cancellationToken);
+                    return $"{persona.Address}: updated {persona.LiveId}{(outcome == PatchOutcome.NotModified ? " (Tavus reported no change)" : "")}";
+                }
+                catch (TavusApiException ex) when (ex.Status is 400 or 422)
+                {
+                    // The patch was checked against this persona before it was sent, so a refusal may mean an
+                    // earlier attempt was committed and its answer lost: read back before calling it failed.
+                    var now = await client.GetPersonaAsync(persona.LiveId!, cancellationToken);
+                    if (now is not null && ApplyPreparation.IsApplied(patch, now))
+                    {
+                        return $"{persona.Address}: updated {persona.LiveId} (confirmed by reading back after an interrupted request)";
+                    }
+
+                    throw;
+                }
             }
 
             default:
