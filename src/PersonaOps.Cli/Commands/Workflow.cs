@@ -70,8 +70,13 @@ internal static class Workflow
     /// <summary>Reads and validates the manifests; diagnostics go to stderr. Null when any is an error.</summary>
     public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
+        var schema = Task.Run(() => Core.Schema.PersonaSchema.V1);
         var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
-        var result = ManifestValidator.Validate(read.Files);
+        var result = ManifestValidator.Validate(read.Files, schema.GetAwaiter().GetResult());
+        Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
         foreach (var diagnostic in diagnostics)
         {
@@ -137,9 +142,11 @@ internal static class Workflow
     public static async Task<Plan?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             live = await client.ListUserPersonasAsync(cancellationToken);
+            Timing(io, arguments, $"read {live.Count} live persona(s)", clock);
         }
         catch (TavusApiException ex)
         {
@@ -147,7 +154,9 @@ internal static class Workflow
             return null;
         }
 
+        clock.Restart();
         var plan = Planner.Create(target.Description, manifests, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets });
+        Timing(io, arguments, $"planned {manifests.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
             io.Error.WriteLine($"{error.File}({error.Line},1): error PO5001: {error.Message}");
@@ -160,5 +169,14 @@ internal static class Workflow
         }
 
         return plan;
+    }
+
+    /// <summary>With --verbose, how long a step took, on stderr.</summary>
+    public static void Timing(IOContext io, WorkflowArguments arguments, string step, System.Diagnostics.Stopwatch clock)
+    {
+        if (arguments.Verbose)
+        {
+            io.Error.WriteLine($"personaops: {step} in {clock.Elapsed.TotalMilliseconds:F0} ms");
+        }
     }
 }

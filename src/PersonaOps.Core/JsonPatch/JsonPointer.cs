@@ -90,7 +90,7 @@ public sealed class JsonPointer : IEquatable<JsonPointer>
         return new JsonPointer(array, text.ToString());
     }
 
-    public JsonPointer Append(string token) => FromTokens([.. _tokens, token]);
+    public JsonPointer Append(string token) => new([.. _tokens, token], Text + "/" + Escape(token));
 
     public JsonPointer Append(int index) => Append(index.ToString(CultureInfo.InvariantCulture));
 

@@ -41,7 +41,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
             }
 
             var member = field.Member(key);
-            var freeForm = member is null && field.Schema.AllowAdditionalProperties && field.Schema.ActualProperties.Count > 0;
+            var freeForm = member is null && field.Schema.AllowAdditionalProperties && field.PropertyCount > 0;
             if (member is null && !freeForm)
             {
                 if (live.ContainsKey(key) && !desired.ContainsKey(key))

@@ -25,11 +25,17 @@ public static class Planner
         schema ??= PersonaSchema.V1;
         options ??= new PlanOptions();
         var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
         foreach (var persona in live)
         {
             if (persona["persona_id"] is JsonValue id && id.TryGetValue<string>(out var s))
             {
                 byId[s] = persona;
+            }
+
+            if (persona["persona_name"] is JsonValue n && n.TryGetValue<string>(out var name))
+            {
+                (byName.TryGetValue(name, out var list) ? list : byName[name] = []).Add(persona);
             }
         }
 
@@ -38,7 +44,7 @@ public static class Planner
         var claimed = new Dictionary<string, Manifest>(StringComparer.Ordinal);
         foreach (var manifest in manifests)
         {
-            var error = Resolve(manifest, live, byId, out var current);
+            var error = Resolve(manifest, byName, byId, out var current);
             if (error is null && current is not null && Id(current) is { } liveId)
             {
                 if (claimed.TryGetValue(liveId, out var other))
@@ -70,7 +76,7 @@ public static class Planner
         return new Plan(target, personas, errors);
     }
 
-    private static string? Resolve(Manifest manifest, IReadOnlyList<JsonObject> live, Dictionary<string, JsonObject> byId, out JsonObject? current)
+    private static string? Resolve(Manifest manifest, Dictionary<string, List<JsonObject>> byName, Dictionary<string, JsonObject> byId, out JsonObject? current)
     {
         current = null;
         if (manifest.Id is { } id)
@@ -91,10 +97,10 @@ public static class Planner
             return manifest.Ensure == Ensure.Absent ? null : null;
         }
 
-        var matches = live.Where(p => p["persona_name"] is JsonValue v && v.TryGetValue<string>(out var n) && n == name).ToArray();
-        if (matches.Length > 1)
+        var matches = byName.TryGetValue(name, out var named) ? named : [];
+        if (matches.Count > 1)
         {
-            return $"{matches.Length} live personas are named '{name}' ({string.Join(", ", matches.Select(Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.";
+            return $"{matches.Count} live personas are named '{name}' ({string.Join(", ", matches.Select(Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.";
         }
 
         current = matches.SingleOrDefault();
@@ -143,7 +149,7 @@ public static class Planner
         foreach (var (key, value) in obj)
         {
             var pointer = at.Append(key);
-            if (value is JsonObject child && SchemaAt(pointer, schema) is { } field && field.Schema.ActualProperties.Count > 0 && !field.Schema.AllowAdditionalProperties)
+            if (value is JsonObject child && SchemaAt(pointer, schema) is { } field && field.PropertyCount > 0 && !field.Schema.AllowAdditionalProperties)
             {
                 Flatten(child, pointer, changes, schema);
             }

@@ -29,7 +29,9 @@ public sealed class PersonaSchema
     public string Text { get; }
 
     /// <summary>The manifest's <c>spec</c>, the Tavus persona body, with its annotations.</summary>
-    public SchemaField Spec => new(Root.ActualProperties["spec"]);
+    public SchemaField Spec => _spec ??= new(Root.ActualProperties["spec"]);
+
+    private SchemaField? _spec;
 
     private static PersonaSchema Load()
     {

@@ -25,45 +25,66 @@ public sealed class SchemaField
 {
     private readonly JsonSchema _declared;
 
+    // NJsonSchema computes ActualProperties afresh on every call; the diff asks for members of the same few
+    // fields once per persona, so each field keeps its members and flags once computed.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SchemaField?> _members = new(StringComparer.Ordinal);
+    private readonly Lazy<IReadOnlyDictionary<string, JsonSchemaProperty>> _properties;
+    private readonly Lazy<SchemaField?> _additional;
+    private readonly Lazy<SchemaField?> _items;
+    private readonly Lazy<Deprecation?> _deprecation;
+    private readonly Lazy<IReadOnlyDictionary<string, string>> _deprecatedValues;
+    private readonly Lazy<(bool ReadOnly, bool WriteOnly, bool ServerDefault, CompareMode Compare, string? SetKey, bool Structured)> _flags;
+
     internal SchemaField(JsonSchema declared)
     {
         _declared = declared;
         Schema = declared.ActualSchema;
+        _properties = new(() => Schema.ActualProperties.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        _additional = new(() => Schema.AdditionalPropertiesSchema is { } additional ? new SchemaField(additional) : null);
+        _items = new(() => Schema.Item is { } item ? new SchemaField(item) : null);
+        _deprecation = new(() => Annotation("x-personaops-deprecated") is IDictionary<string, object?> d
+            ? new Deprecation(d.TryGetValue("since", out var s) ? s?.ToString() : null, d.TryGetValue("replacement", out var r) ? r?.ToString() : null,
+                d.TryGetValue("message", out var m) ? m?.ToString() ?? "deprecated" : "deprecated")
+            : null);
+        _deprecatedValues = new(() => Annotation("x-personaops-deprecated-values") is IDictionary<string, object?> d
+            ? d.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "", StringComparer.Ordinal)
+            : EmptyValues);
+        _flags = new(() => (
+            (_declared as JsonSchemaProperty)?.IsReadOnly == true || Flag("readOnly"),
+            (_declared as JsonSchemaProperty)?.IsWriteOnly == true || Flag("writeOnly"),
+            Flag("x-personaops-server-default"),
+            Annotation("x-personaops-compare") switch
+            {
+                "set" => CompareMode.Set,
+                "text" => CompareMode.Text,
+                _ => CompareMode.Value,
+            },
+            Annotation("x-personaops-key") as string,
+            _properties.Value.Count > 0 || _additional.Value?.IsWriteOnly == true));
     }
 
     /// <summary>The resolved schema (references followed).</summary>
     public JsonSchema Schema { get; }
 
-    public bool IsReadOnly => (_declared as JsonSchemaProperty)?.IsReadOnly == true || Flag("readOnly");
+    public bool IsReadOnly => _flags.Value.ReadOnly;
 
-    public bool IsWriteOnly => (_declared as JsonSchemaProperty)?.IsWriteOnly == true || Flag("writeOnly");
+    public bool IsWriteOnly => _flags.Value.WriteOnly;
 
     /// <summary>The field's default (Tavus's value when it is absent), or null when it has none.</summary>
     public object? Default => _declared.Default ?? Schema.Default;
 
     /// <summary>True for fields whose default Tavus chooses and changes over time (llm.model, ...).</summary>
-    public bool IsServerDefault => Flag("x-personaops-server-default");
+    public bool IsServerDefault => _flags.Value.ServerDefault;
 
-    public CompareMode Compare => Annotation("x-personaops-compare") switch
-    {
-        "set" => CompareMode.Set,
-        "text" => CompareMode.Text,
-        _ => CompareMode.Value,
-    };
+    public CompareMode Compare => _flags.Value.Compare;
 
     /// <summary>For set arrays: the JSON Pointer inside an item that identifies it.</summary>
-    public string? SetKey => Annotation("x-personaops-key") as string;
+    public string? SetKey => _flags.Value.SetKey;
 
-    public Deprecation? Deprecation => Annotation("x-personaops-deprecated") is IDictionary<string, object?> d
-        ? new Deprecation(d.TryGetValue("since", out var s) ? s?.ToString() : null, d.TryGetValue("replacement", out var r) ? r?.ToString() : null,
-            d.TryGetValue("message", out var m) ? m?.ToString() ?? "deprecated" : "deprecated")
-        : null;
+    public Deprecation? Deprecation => _deprecation.Value;
 
     /// <summary>Values still accepted but deprecated or removed by Tavus, each with what to use instead.</summary>
-    public IReadOnlyDictionary<string, string> DeprecatedValues =>
-        Annotation("x-personaops-deprecated-values") is IDictionary<string, object?> d
-            ? d.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "", StringComparer.Ordinal)
-            : EmptyValues;
+    public IReadOnlyDictionary<string, string> DeprecatedValues => _deprecatedValues.Value;
 
     public int? MaxLengthWarning => Annotation("x-personaops-max-length-warning") is { } v and (long or int) ? Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture) : null;
 
@@ -72,28 +93,23 @@ public sealed class SchemaField
     public string? PatternMessage => Annotation("x-personaops-pattern-message") as string;
 
     /// <summary>The known member names of an object field, for suggestions.</summary>
-    public IReadOnlyCollection<string> PropertyNames => Schema.ActualProperties.Keys.ToArray();
+    public IReadOnlyCollection<string> PropertyNames => _properties.Value.Keys.ToArray();
+
+    /// <summary>The number of members the field declares.</summary>
+    public int PropertyCount => _properties.Value.Count;
 
     /// <summary>The schema of member <paramref name="name"/> of this object field, or null if it allows none.</summary>
-    public SchemaField? Member(string name)
-    {
-        if (Schema.ActualProperties.TryGetValue(name, out var property))
-        {
-            return new SchemaField(property);
-        }
-
-        return Schema.AdditionalPropertiesSchema is { } additional ? new SchemaField(additional) : null;
-    }
+    public SchemaField? Member(string name) =>
+        _members.GetOrAdd(name, static (key, field) => field._properties.Value.TryGetValue(key, out var property) ? new SchemaField(property) : field._additional.Value, this);
 
     /// <summary>
     /// True for an object the diff compares member by member: one that declares properties, or a map whose
     /// values are secrets (llm.headers), so that each secret is compared, masked and bound on its own.
     /// </summary>
-    public bool IsStructured =>
-        Schema.ActualProperties.Count > 0 || (Schema.AdditionalPropertiesSchema is { } values && new SchemaField(values).IsWriteOnly);
+    public bool IsStructured => _flags.Value.Structured;
 
     /// <summary>The schema of this array field's items, or null.</summary>
-    public SchemaField? Items => Schema.Item is { } item ? new SchemaField(item) : null;
+    public SchemaField? Items => _items.Value;
 
     private static readonly IReadOnlyDictionary<string, string> EmptyValues = new Dictionary<string, string>();
 

@@ -69,7 +69,12 @@ internal static class SemanticChecks
     /// <summary>Walks spec with its schema: server-owned fields, secrets, deprecations, documented limits.</summary>
     private static void CheckFields(string file, JsonNode? node, JsonPointer pointer, SchemaField field, SourceMap map, List<Diagnostic> diagnostics)
     {
-        var where = FieldPath.Display(pointer);
+        string where = null!;
+        if (field.IsReadOnly || field.Deprecation is not null || node is JsonValue)
+        {
+            where = FieldPath.Display(pointer);
+        }
+
         if (field.IsReadOnly)
         {
             diagnostics.Add(DiagnosticCatalog.ServerOwnedField.At(file, map.KeyAt(pointer.Text),
