@@ -39,11 +39,13 @@ public static class Planner
             }
         }
 
-        var personas = new List<PersonaPlan>();
-        var errors = new List<PlanError>();
+        // Identity first, in manifest order (a persona claimed twice is an error on the second claim), then
+        // each persona's diff on every core: each touches only its own manifest and live document.
+        var resolved = new (JsonObject? Current, string? Error)[manifests.Count];
         var claimed = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        foreach (var manifest in manifests)
+        for (var i = 0; i < manifests.Count; i++)
         {
+            var manifest = manifests[i];
             var error = Resolve(manifest, byName, byId, out var current);
             if (error is null && current is not null && Id(current) is { } liveId)
             {
@@ -57,22 +59,31 @@ public static class Planner
                 }
             }
 
-            if (error is null)
-            {
-                try
-                {
-                    personas.Add(PlanOne(manifest, current, environment, options, schema));
-                    continue;
-                }
-                catch (PlanningException ex)
-                {
-                    error = ex.Message;
-                }
-            }
-
-            errors.Add(new PlanError(manifest.Name, manifest.File, manifest.Position.Line, error));
+            resolved[i] = (current, error);
         }
 
+        var planned = new PersonaPlan?[manifests.Count];
+        var failures = new string?[manifests.Count];
+        Parallel.For(0, manifests.Count, i =>
+        {
+            if (resolved[i].Error is not null)
+            {
+                failures[i] = resolved[i].Error;
+                return;
+            }
+
+            try
+            {
+                planned[i] = PlanOne(manifests[i], resolved[i].Current, environment, options, schema);
+            }
+            catch (PlanningException ex)
+            {
+                failures[i] = ex.Message;
+            }
+        });
+
+        var personas = planned.OfType<PersonaPlan>().ToList();
+        var errors = manifests.Select((m, i) => failures[i] is { } message ? new PlanError(m.Name, m.File, m.Position.Line, message) : null).OfType<PlanError>().ToList();
         return new Plan(target, personas, errors);
     }
 
