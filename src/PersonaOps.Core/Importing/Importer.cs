@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Schema;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PersonaOps.Core.Importing;
+
+/// <summary>One live persona written as a manifest.</summary>
+/// <param name="Name">The manifest's metadata.name, also its file name.</param>
+/// <param name="Yaml">The manifest's text.</param>
+/// <param name="Variables">The environment variables its secret references name (values are never written).</param>
+/// <param name="Notes">What was left out, and why.</param>
+public sealed record ImportedManifest(string Name, string PersonaId, string Yaml, IReadOnlyList<string> Variables, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Turns live personas into manifests that plan back to "No changes": metadata.id pinned; server-owned
+/// fields, fields equal to their defaults, empty values and fields unknown to the schema left out; every
+/// secret replaced by a <c>${env:NAME}</c> reference; literal <c>${</c> in text escaped as <c>$${</c>.
+/// Pure: JSON in, YAML text out.
+/// </summary>
+public static class Importer
+{
+    public static IReadOnlyList<ImportedManifest> Import(IReadOnlyList<JsonObject> personas, ISet<string>? takenNames = null, PersonaSchema? schema = null)
+    {
+        schema ??= PersonaSchema.V1;
+        var taken = new HashSet<string>(takenNames ?? new HashSet<string>(), StringComparer.Ordinal);
+        var result = new List<ImportedManifest>();
+        foreach (var persona in personas)
+        {
+            var id = persona["persona_id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new ArgumentException("a persona without persona_id cannot be imported", nameof(personas));
+            var name = UniqueSlug(persona["persona_name"] is JsonValue n && n.TryGetValue<string>(out var pn) ? pn : id, taken);
+            result.Add(ImportOne(persona, id, name, schema));
+        }
+
+        return result;
+    }
+
+    private static ImportedManifest ImportOne(JsonObject persona, string id, string name, PersonaSchema schema)
+    {
+        var notes = new List<string>();
+        var spec = Known(persona, schema.Spec, JsonPointer.Root, notes) ?? new JsonObject();
+        spec = PersonaShape.WithoutDefaults(spec, schema);
+        PersonaShape.VisitServerFields(spec.DeepClone(), (pointer, _) => Remove(spec, pointer), schema);
+        DropEmpty(spec);
+
+        var variables = new List<string>();
+        var prefix = name.ToUpperInvariant().Replace('-', '_');
+        var secrets = new List<JsonPointer>();
+        PersonaShape.VisitSecrets(spec, (pointer, _) => secrets.Add(pointer), schema);
+        EscapeReferences(spec);
+        foreach (var pointer in secrets)
+        {
+            var variable = $"{prefix}_{SecretName(pointer)}";
+            variables.Add(variable);
+            var parent = pointer.Parent.TryResolve(spec, out var p) ? p as JsonObject : null;
+            parent![pointer.LastToken] = $"${{env:{variable}}}";
+        }
+
+        var document = new YamlMappingNode
+        {
+            { "apiVersion", "personaops/v1" },
+            { "kind", "Persona" },
+            { "metadata", new YamlMappingNode { { "name", name }, { "id", id } } },
+            { "spec", ToYaml(spec) },
+        };
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"# Imported from Tavus persona {id} by personaops import.\n");
+        if (variables.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# Secrets are read from the environment: {string.Join(", ", variables)}.\n");
+        }
+
+        using (var writer = new StringWriter(CultureInfo.InvariantCulture))
+        {
+            new YamlStream(new YamlDocument(document)).Save(writer, assignAnchors: false);
+            var yaml = writer.ToString().ReplaceLineEndings("\n");
+            yaml = yaml.EndsWith("...\n", StringComparison.Ordinal) ? yaml[..^4] : yaml;
+            text.Append(yaml.TrimEnd('\n')).Append('\n');
+        }
+
+        return new ImportedManifest(name, id, text.ToString(), variables, notes);
+    }
+
+    /// <summary>The slug of a persona name that no other manifest has: lowercase letters, digits and '-'.</summary>
+    public static string UniqueSlug(string text, ISet<string> taken)
+    {
+        var slug = new StringBuilder();
+        foreach (var c in text.Normalize(NormalizationForm.FormKD))
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                slug.Append(char.ToLowerInvariant(c));
+            }
+            else if (slug.Length > 0 && slug[^1] != '-' && (char.IsWhiteSpace(c) || c is '-' or '_' or '.' or '/'))
+            {
+                slug.Append('-');
+            }
+        }
+
+        var baseName = slug.ToString().Trim('-');
+        baseName = baseName.Length == 0 ? "persona" : baseName[..Math.Min(baseName.Length, 56)].TrimEnd('-');
+        var candidate = baseName;
+        for (var i = 2; !taken.Add(candidate); i++)
+        {
+            candidate = $"{baseName}-{i}";
+        }
+
+        return candidate;
+    }
+
+    /// <summary>A copy with only the members the schema knows; the rest noted.</summary>
+    private static JsonObject? Known(JsonObject obj, SchemaField field, JsonPointer at, List<string> notes)
+    {
+        var copy = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            var member = field.Member(key);
+            var pointer = at.Append(key);
+            if (member is null)
+            {
+                notes.Add($"{Validation.FieldPath.Display(pointer)} left out: PersonaOps's schema does not know it, and plan leaves it alone.");
+                continue;
+            }
+
+            copy[key] = value is JsonObject child && member.PropertyCount > 0 ? Known(child, member, pointer, notes) : value?.DeepClone();
+        }
+
+        return copy;
+    }
+
+    private static void Remove(JsonObject root, JsonPointer pointer)
+    {
+        if (pointer.Parent.TryResolve(root, out var parent) && parent is JsonObject obj)
+        {
+            obj.Remove(pointer.LastToken);
+        }
+    }
+
+    /// <summary>Removes null, "", {} and [] values, which plan treats as absent.</summary>
+    private static bool DropEmpty(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return true;
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToArray())
+                {
+                    if (DropEmpty(value))
+                    {
+                        obj.Remove(key);
+                    }
+                }
+
+                return obj.Count == 0;
+            case JsonArray array:
+                return array.Count == 0;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                return v.GetValue<string>().Length == 0;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Text that holds <c>${</c> must stay literal: in a manifest, <c>$${</c> is a literal <c>${</c>.</summary>
+    private static void EscapeReferences(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToArray())
+                {
+                    if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Contains("${", StringComparison.Ordinal))
+                    {
+                        obj[key] = v.GetValue<string>().Replace("${", "$${", StringComparison.Ordinal);
+                    }
+                    else
+                    {
+                        EscapeReferences(value);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Contains("${", StringComparison.Ordinal))
+                    {
+                        array[i] = v.GetValue<string>().Replace("${", "$${", StringComparison.Ordinal);
+                    }
+                    else
+                    {
+                        EscapeReferences(array[i]);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static string SecretName(JsonPointer pointer)
+    {
+        var tokens = pointer.Tokens;
+        string Upper(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        return tokens.Count >= 2 && tokens[^2] == "headers"
+            ? $"{Upper(tokens.Count >= 4 ? tokens[^3] : "")}_HEADER_{Upper(tokens[^1])}".TrimStart('_')
+            : string.Join('_', tokens.Skip(1).Select(Upper));
+    }
+
+    private static YamlNode ToYaml(JsonNode? node) => node switch
+    {
+        JsonObject obj => new YamlMappingNode(obj.Select(p => new KeyValuePair<YamlNode, YamlNode>(Scalar(p.Key), ToYaml(p.Value)))),
+        JsonArray array => array.All(i => i is JsonValue) && array.Count <= 8
+            ? new YamlSequenceNode(array.Select(ToYaml)) { Style = SequenceStyle.Flow }
+            : new YamlSequenceNode(array.Select(ToYaml)),
+        JsonValue value => value.GetValueKind() switch
+        {
+            JsonValueKind.String => Scalar(value.GetValue<string>()),
+            JsonValueKind.True => new YamlScalarNode("true") { Style = ScalarStyle.Plain },
+            JsonValueKind.False => new YamlScalarNode("false") { Style = ScalarStyle.Plain },
+            JsonValueKind.Number => new YamlScalarNode(value.ToJsonString()) { Style = ScalarStyle.Plain },
+            _ => new YamlScalarNode("null") { Style = ScalarStyle.Plain },
+        },
+        _ => new YamlScalarNode("null") { Style = ScalarStyle.Plain },
+    };
+
+    /// <summary>
+    /// A string scalar that reads back as the same string: multi-line text as a literal block, text a YAML
+    /// reader would take for a number, boolean or null double-quoted, the rest as the emitter sees fit.
+    /// </summary>
+    private static YamlScalarNode Scalar(string text)
+    {
+        var lines = text.Split('\n');
+        var literal = lines.Length > 1
+            && !text.Contains('\r', StringComparison.Ordinal) && !text.Contains('\t', StringComparison.Ordinal)
+            && lines.All(l => l.Length == 0 || l[^1] != ' ')
+            && (lines[0].Length == 0 || lines[0][0] != ' ');
+        if (literal)
+        {
+            return new YamlScalarNode(text) { Style = ScalarStyle.Literal };
+        }
+
+        return new YamlScalarNode(text) { Style = LooksTyped(text) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any };
+    }
+
+    private static bool LooksTyped(string text) =>
+        text.Length == 0
+        || text is "~" or "null" or "Null" or "NULL" or "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
+        || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+        || text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || text.StartsWith("0o", StringComparison.OrdinalIgnoreCase)
+        || text.StartsWith(".inf", StringComparison.OrdinalIgnoreCase) || text.StartsWith("-.inf", StringComparison.OrdinalIgnoreCase) || text.StartsWith(".nan", StringComparison.OrdinalIgnoreCase);
+}
