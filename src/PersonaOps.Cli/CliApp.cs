@@ -45,6 +45,7 @@ public static class CliApp
         root.Subcommands.Add(PlanCommand.CreatePlan(io));
         root.Subcommands.Add(ApplyCommand.Create(io));
         root.Subcommands.Add(PlanCommand.CreateDrift(io));
+        root.Subcommands.Add(ImportCommand.Create(io));
         root.Subcommands.Add(ShowCommand.Create(io));
         root.Subcommands.Add(SandboxCommand.Create(io));
         return root;

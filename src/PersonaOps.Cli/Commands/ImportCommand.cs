@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using PersonaOps.Core.Importing;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Validation;
+using PersonaOps.Tavus;
+
+namespace PersonaOps.Cli.Commands;
+
+/// <summary><c>personaops import</c>: write manifests for personas that already exist.</summary>
+internal static class ImportCommand
+{
+    private static readonly Argument<string[]> Ids = new("ids") { Description = "The persona ids to import.", Arity = ArgumentArity.ZeroOrMore };
+    private static readonly Option<bool> All = new("--all") { Description = "Import every persona of the account (persona_type=user)." };
+    private static readonly Option<string> Out = new("--out") { Description = "The folder to write the manifests to, one <slug of persona_name>.yaml each.", HelpName = "dir", Required = true };
+    private static readonly Option<bool> Force = new("--force") { Description = "Overwrite manifests that already exist." };
+
+    public static Command Create(IOContext io)
+    {
+        var command = new Command("import", "Write a manifest for each existing persona, with metadata.id pinned and every secret as a ${env:NAME} reference.") { Ids, All, Out, Force };
+        command.Options.Add(Workflow.Sandbox);
+        command.Options.Add(Workflow.ApiUrl);
+        command.SetAction((parseResult, cancellationToken) => RunAsync(io, parseResult, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(IOContext io, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var ids = parseResult.GetValue(Ids) ?? [];
+        var all = parseResult.GetValue(All);
+        if (ids.Length == 0 == !all)
+        {
+            io.Error.WriteLine("personaops: error: give the persona ids to import, or --all (not both).");
+            return ExitCodes.Error;
+        }
+
+        var root = CliApp.ProjectRoot(io, parseResult);
+        var arguments = new WorkflowArguments(root, [], [], parseResult.GetValue(Workflow.Sandbox), parseResult.GetValue(Workflow.ApiUrl), 8, false, false, parseResult.GetValue(GlobalOptions.Verbose));
+        using var target = Workflow.OpenTarget(io, arguments);
+        if (target is null)
+        {
+            return ExitCodes.Error;
+        }
+
+        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        var client = services.GetRequiredService<TavusClient>();
+        var personas = new List<System.Text.Json.Nodes.JsonObject>();
+        try
+        {
+            if (all)
+            {
+                personas.AddRange(await client.ListUserPersonasAsync(cancellationToken));
+            }
+            else
+            {
+                foreach (var id in ids.Distinct(StringComparer.Ordinal))
+                {
+                    personas.Add(await client.GetPersonaAsync(id, cancellationToken) ?? throw new TavusApiException(null, $"persona {id} is not in this account"));
+                }
+            }
+        }
+        catch (TavusApiException ex)
+        {
+            io.Error.WriteLine($"personaops: error: could not read the personas: {ex.Message}");
+            return ExitCodes.Error;
+        }
+
+        var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
+        var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());
+
+        // Every manifest must validate, and nothing is written unless all can be.
+        var check = ManifestValidator.Validate(imported.Select(m => new SourceFile(m.Name + ".yaml", Encoding.UTF8.GetBytes(m.Yaml))));
+        if (check.HasErrors)
+        {
+            foreach (var diagnostic in check.Diagnostics.Where(d => d.IsError))
+            {
+                io.Error.WriteLine(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic));
+            }
+
+            io.Error.WriteLine("personaops: error: the imported manifests would not validate; nothing was written. Please report this.");
+            return ExitCodes.Error;
+        }
+
+        var existing = imported.Select(m => Path.Combine(outDir, m.Name + ".yaml")).Where(File.Exists).ToArray();
+        if (existing.Length > 0 && !parseResult.GetValue(Force))
+        {
+            io.Error.WriteLine($"personaops: error: {existing.Length} manifest(s) already exist ({string.Join(", ", existing.Select(p => Path.GetRelativePath(io.CurrentDirectory, p)))}); nothing was written. Use --force to overwrite.");
+            return ExitCodes.Error;
+        }
+
+        Directory.CreateDirectory(outDir);
+        foreach (var manifest in imported)
+        {
+            var path = Path.Combine(outDir, manifest.Name + ".yaml");
+            await File.WriteAllTextAsync(path, manifest.Yaml, cancellationToken);
+            io.Out.WriteLine($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}");
+            foreach (var note in manifest.Notes)
+            {
+                io.Error.WriteLine($"personaops: {manifest.Name}: {note}");
+            }
+        }
+
+        var variables = imported.SelectMany(m => m.Variables).ToArray();
+        if (variables.Length > 0)
+        {
+            io.Error.WriteLine($"personaops: the secrets were not written; set these variables before plan or apply: {string.Join(", ", variables)}.");
+        }
+
+        io.Error.WriteLine($"personaops: imported {imported.Count} persona(s) into {Path.GetRelativePath(io.CurrentDirectory, outDir)}.");
+        return ExitCodes.Success;
+    }
+}
