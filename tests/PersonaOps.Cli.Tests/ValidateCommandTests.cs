@@ -28,7 +28,7 @@ public sealed class ValidateCommandTests
     public async Task TheExamples_AreValid()
     {
         var root = CliRunner.RepositoryRoot();
-        var result = await CliRunner.RunAsync(root, "validate", "examples");
+        var result = await CliRunner.RunAsync(root, "validate", "examples/personas");
         result.ExitCode.ShouldBe(0, result.Stdout + result.Stderr);
     }
 
