@@ -81,20 +81,9 @@ internal static class ApplyCommand
 
     private static async Task<int> ApplySavedAsync(IOContext io, WorkflowArguments arguments, string planFile, bool force, CancellationToken cancellationToken)
     {
-        string text;
-        try
+        var plan = await Workflow.ReadPlanFileAsync(io, planFile, cancellationToken);
+        if (plan is null)
         {
-            text = await File.ReadAllTextAsync(Path.GetFullPath(planFile, io.CurrentDirectory), cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            io.Error.WriteLine($"personaops: error: cannot read the plan file {planFile}: {ex.Message}");
-            return ExitCodes.Error;
-        }
-
-        if (!PlanDocument.TryParse(text, out var plan, out var error))
-        {
-            io.Error.WriteLine($"personaops: error: {planFile}: {error}");
             return ExitCodes.Error;
         }
 

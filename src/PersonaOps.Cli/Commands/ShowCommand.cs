@@ -16,20 +16,9 @@ internal static class ShowCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetValue(PlanFile)!;
-            string text;
-            try
+            var plan = await Workflow.ReadPlanFileAsync(io, file, cancellationToken);
+            if (plan is null)
             {
-                text = await File.ReadAllTextAsync(Path.GetFullPath(file, io.CurrentDirectory), cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                io.Error.WriteLine($"personaops: error: cannot read the plan file {file}: {ex.Message}");
-                return ExitCodes.Error;
-            }
-
-            if (!PlanDocument.TryParse(text, out var plan, out var error))
-            {
-                io.Error.WriteLine($"personaops: error: {file}: {error}");
                 return ExitCodes.Error;
             }
 

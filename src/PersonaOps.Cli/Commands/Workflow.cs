@@ -171,6 +171,29 @@ internal static class Workflow
         return plan;
     }
 
+    /// <summary>Reads a plan saved with plan --out. Null (after saying why on stderr) when it cannot be read or was altered.</summary>
+    public static async Task<Plan?> ReadPlanFileAsync(IOContext io, string file, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(Path.GetFullPath(file, io.CurrentDirectory), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"personaops: error: cannot read the plan file {file}: {ex.Message}");
+            return null;
+        }
+
+        if (!PlanDocument.TryParse(text, out var plan, out var error))
+        {
+            io.Error.WriteLine($"personaops: error: {file}: {error}");
+            return null;
+        }
+
+        return plan;
+    }
+
     /// <summary>With --verbose, how long a step took, on stderr.</summary>
     public static void Timing(IOContext io, WorkflowArguments arguments, string step, System.Diagnostics.Stopwatch clock)
     {

@@ -24,10 +24,10 @@ public sealed record ImportedManifest(string Name, string PersonaId, string Yaml
 /// </summary>
 public static class Importer
 {
-    public static IReadOnlyList<ImportedManifest> Import(IReadOnlyList<JsonObject> personas, ISet<string>? takenNames = null, PersonaSchema? schema = null)
+    public static IReadOnlyList<ImportedManifest> Import(IReadOnlyList<JsonObject> personas, PersonaSchema? schema = null)
     {
         schema ??= PersonaSchema.V1;
-        var taken = new HashSet<string>(takenNames ?? new HashSet<string>(), StringComparer.Ordinal);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<ImportedManifest>();
         foreach (var persona in personas)
         {
@@ -54,7 +54,7 @@ public static class Importer
         EscapeReferences(spec);
         foreach (var pointer in secrets)
         {
-            var variable = $"{prefix}_{SecretName(pointer)}";
+            var variable = $"{prefix}_{Manifests.EnvReference.SuggestVariable(pointer)}";
             variables.Add(variable);
             var parent = pointer.Parent.TryResolve(spec, out var p) ? p as JsonObject : null;
             parent![pointer.LastToken] = $"${{env:{variable}}}";
@@ -208,13 +208,9 @@ public static class Importer
             case JsonObject obj:
                 foreach (var (key, value) in obj.ToArray())
                 {
-                    if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Contains("${", StringComparison.Ordinal))
+                    if (Escaped(value) is { } text)
                     {
-                        obj[key] = v.GetValue<string>().Replace("${", "$${", StringComparison.Ordinal);
-                    }
-                    else
-                    {
-                        EscapeReferences(value);
+                        obj[key] = text;
                     }
                 }
 
@@ -222,27 +218,27 @@ public static class Importer
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    if (array[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Contains("${", StringComparison.Ordinal))
+                    if (Escaped(array[i]) is { } text)
                     {
-                        array[i] = v.GetValue<string>().Replace("${", "$${", StringComparison.Ordinal);
-                    }
-                    else
-                    {
-                        EscapeReferences(array[i]);
+                        array[i] = text;
                     }
                 }
 
                 break;
         }
-    }
 
-    private static string SecretName(JsonPointer pointer)
-    {
-        var tokens = pointer.Tokens;
-        string Upper(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
-        return tokens.Count >= 2 && tokens[^2] == "headers"
-            ? $"{Upper(tokens.Count >= 4 ? tokens[^3] : "")}_HEADER_{Upper(tokens[^1])}".TrimStart('_')
-            : string.Join('_', tokens.Skip(1).Select(Upper));
+        // The escaped text of a string holding "${"; otherwise null, after escaping inside containers.
+        static string? Escaped(JsonNode? value)
+        {
+            if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            {
+                var text = v.GetValue<string>();
+                return text.Contains("${", StringComparison.Ordinal) ? text.Replace("${", "$${", StringComparison.Ordinal) : null;
+            }
+
+            EscapeReferences(value);
+            return null;
+        }
     }
 
     private static YamlNode ToYaml(JsonNode? node) => node switch

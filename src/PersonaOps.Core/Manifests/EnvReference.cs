@@ -65,6 +65,21 @@ public static class EnvReference
         return true;
     }
 
+    /// <summary>
+    /// The variable name PersonaOps suggests for a secret field: LLM_API_KEY, TTS_API_KEY, or
+    /// LLM_HEADER_&lt;NAME&gt; for a value of layers.llm.headers.
+    /// </summary>
+    public static string SuggestVariable(JsonPatch.JsonPointer secret)
+    {
+        var tokens = secret.Tokens;
+        if (tokens.Count >= 3 && tokens[^2] == "headers")
+        {
+            return "LLM_HEADER_" + new string(tokens[^1].Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        }
+
+        return tokens.Count >= 3 && tokens[^2] == "tts" ? "TTS_API_KEY" : "LLM_API_KEY";
+    }
+
     /// <summary>True when the string holds at least one reference.</summary>
     public static bool HasReference(string value) =>
         TryParse(value, out var parts, out _) && parts.Any(p => p.IsReference);

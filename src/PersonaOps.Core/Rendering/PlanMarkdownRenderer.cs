@@ -23,12 +23,15 @@ public static class PlanMarkdownRenderer
     /// <summary>What each block and the closing lines are kept under, leaving room for the cut notice.</summary>
     private const int Reserve = 2_000;
 
-    public static string Marker(Plan plan) => $"{MarkerPrefix}{PlanDocument.Fingerprint(plan).Replace("sha256:", "sha256=", StringComparison.Ordinal)} -->";
+    public static string Marker(Plan plan) => Marker(PlanDocument.Fingerprint(plan));
+
+    private static string Marker(string fingerprint) => $"{MarkerPrefix}{fingerprint.Replace("sha256:", "sha256=", StringComparison.Ordinal)} -->";
 
     public static string Render(Plan plan, int limit = GitHubCommentLimit)
     {
         var head = new StringBuilder();
-        head.Append(Marker(plan)).Append('\n');
+        var fingerprint = PlanDocument.Fingerprint(plan);
+        head.Append(Marker(fingerprint)).Append('\n');
         var changing = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
         if (changing.Length == 0)
         {
@@ -47,7 +50,7 @@ public static class PlanMarkdownRenderer
         }
 
         var notes = NotesBlock(plan);
-        var footer = "\n<sub>Plan fingerprint " + Code(PlanDocument.Fingerprint(plan)) + ". Rendered by <code>personaops plan --output markdown</code>.</sub>\n";
+        var footer = "\n<sub>Plan fingerprint " + Code(fingerprint) + ". Rendered by <code>personaops plan --output markdown</code>.</sub>\n";
         var budget = limit - head.Length - footer.Length - Reserve;
         var body = new StringBuilder();
         var shown = 0;

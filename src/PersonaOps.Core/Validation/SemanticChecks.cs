@@ -69,18 +69,15 @@ internal static class SemanticChecks
     /// <summary>Walks spec with its schema: server-owned fields, secrets, deprecations, documented limits.</summary>
     private static void CheckFields(string file, JsonNode? node, JsonPointer pointer, SchemaField field, SourceMap map, List<Diagnostic> diagnostics)
     {
-        string where = null!;
-        if (field.IsReadOnly || field.Deprecation is not null || node is JsonValue)
-        {
-            where = FieldPath.Display(pointer);
-        }
+        // Only a diagnostic needs the display path; most fields have none.
+        string Where() => FieldPath.Display(pointer);
 
         if (field.IsReadOnly)
         {
             diagnostics.Add(DiagnosticCatalog.ServerOwnedField.At(file, map.KeyAt(pointer.Text),
                 pointer.Text == "/spec/persona_id"
                     ? "spec.persona_id is set by Tavus; to bind this manifest to an existing persona, set metadata.id instead."
-                    : $"{where} is set by Tavus and cannot be declared; remove it."));
+                    : $"{Where()} is set by Tavus and cannot be declared; remove it."));
             return;
         }
 
@@ -88,7 +85,7 @@ internal static class SemanticChecks
         {
             var instead = deprecation.Replacement is { } r ? $" Use {r} instead." : "";
             var since = deprecation.Since is { } s ? $" (since {s})" : "";
-            diagnostics.Add(DiagnosticCatalog.DeprecatedField.At(file, map.KeyAt(pointer.Text), $"{where} is deprecated{since}: {deprecation.Message}.{instead}"));
+            diagnostics.Add(DiagnosticCatalog.DeprecatedField.At(file, map.KeyAt(pointer.Text), $"{Where()} is deprecated{since}: {deprecation.Message}.{instead}"));
         }
 
         switch (node)
@@ -123,7 +120,7 @@ internal static class SemanticChecks
                     if (!EnvReference.HasReference(text) && EnvReference.TryParse(text, out _, out _))
                     {
                         diagnostics.Add(DiagnosticCatalog.LiteralSecret.At(file, map.ValueAt(pointer.Text),
-                            $"{where} is a secret and must not be written into a manifest; reference it from the environment instead, for example ${{env:{SuggestVariable(pointer)}}}. The value was not echoed here; rotate it if it was ever committed."));
+                            $"{Where()} is a secret and must not be written into a manifest; reference it from the environment instead, for example ${{env:{EnvReference.SuggestVariable(pointer)}}}. The value was not echoed here; rotate it if it was ever committed."));
                     }
 
                     break;
@@ -131,30 +128,19 @@ internal static class SemanticChecks
 
                 if (field.DeprecatedValues.TryGetValue(text, out var replacement))
                 {
-                    diagnostics.Add(DiagnosticCatalog.DeprecatedValue.At(file, map.ValueAt(pointer.Text), $"{where} is '{text}', which is {replacement}."));
+                    diagnostics.Add(DiagnosticCatalog.DeprecatedValue.At(file, map.ValueAt(pointer.Text), $"{Where()} is '{text}', which is {replacement}."));
                 }
 
                 if (field.MaxLengthWarning is { } limit && text.Length > limit)
                 {
                     var reason = field.MaxLengthReason is { } why ? $": {why}" : "";
                     diagnostics.Add(DiagnosticCatalog.LongText.At(file, map.ValueAt(pointer.Text),
-                        $"{where} is {text.Length:N0} characters, beyond the documented limit of {limit:N0}{reason}."));
+                        $"{Where()} is {text.Length:N0} characters, beyond the documented limit of {limit:N0}{reason}."));
                 }
 
                 break;
             }
         }
-    }
-
-    private static string SuggestVariable(JsonPointer pointer)
-    {
-        var tokens = pointer.Tokens;
-        if (tokens.Count >= 3 && tokens[^2] == "headers")
-        {
-            return "LLM_HEADER_" + new string(tokens[^1].Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
-        }
-
-        return tokens.Count >= 3 && tokens[^2] == "tts" ? "TTS_API_KEY" : "LLM_API_KEY";
     }
 
     /// <summary>Every string in the document must have well-formed ${env:...} references.</summary>
