@@ -40,16 +40,20 @@ public static class TavusServices
 
         builder.AddResilienceHandler("tavus", pipeline =>
         {
-            pipeline.AddRetry(new HttpRetryStrategyOptions
+            if (connection.MaxRetries > 0)
             {
-                MaxRetryAttempts = Math.Max(1, connection.MaxRetries),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = connection.BaseDelay,
-                MaxDelay = connection.MaxDelay,
-                ShouldRetryAfterHeader = true,
-                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()?.Method)),
-            });
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = connection.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = connection.BaseDelay,
+                    MaxDelay = connection.MaxDelay,
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()?.Method)),
+                });
+            }
+
             pipeline.AddTimeout(connection.AttemptTimeout);
         });
         return services;

@@ -44,7 +44,7 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
-        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        await using var services = Workflow.Services(io, target, arguments);
         var client = services.GetRequiredService<TavusClient>();
         var plan = await Workflow.PlanAsync(io, arguments, manifests, target, client, cancellationToken);
         if (plan is null)
@@ -99,7 +99,7 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
-        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        await using var services = Workflow.Services(io, target, arguments);
         var client = services.GetRequiredService<TavusClient>();
 
         // The stale check: every persona the plan touches must still be exactly as it was planned from.

@@ -19,8 +19,7 @@ internal static class ImportCommand
     public static Command Create(IOContext io)
     {
         var command = new Command("import", "Write a manifest for each existing persona, with metadata.id pinned and every secret as a ${env:NAME} reference.") { Ids, All, Out, Force };
-        command.Options.Add(Workflow.Sandbox);
-        command.Options.Add(Workflow.ApiUrl);
+        Workflow.AddApiOptions(command);
         command.SetAction((parseResult, cancellationToken) => RunAsync(io, parseResult, cancellationToken));
         return command;
     }
@@ -36,14 +35,14 @@ internal static class ImportCommand
         }
 
         var root = CliApp.ProjectRoot(io, parseResult);
-        var arguments = new WorkflowArguments(root, [], [], parseResult.GetValue(Workflow.Sandbox), parseResult.GetValue(Workflow.ApiUrl), 8, false, false, parseResult.GetValue(GlobalOptions.Verbose));
+        var arguments = new WorkflowArguments(root, [], [], parseResult.GetValue(Workflow.Sandbox), parseResult.GetValue(Workflow.ApiUrl), 8, false, false, parseResult.GetValue(GlobalOptions.Verbose), Workflow.Limits(parseResult));
         using var target = Workflow.OpenTarget(io, arguments);
         if (target is null)
         {
             return ExitCodes.Error;
         }
 
-        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        await using var services = Workflow.Services(io, target, arguments);
         var client = services.GetRequiredService<TavusClient>();
         var personas = new List<System.Text.Json.Nodes.JsonObject>();
         try

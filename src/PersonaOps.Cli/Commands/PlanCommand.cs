@@ -55,7 +55,7 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
-        await using var services = Workflow.Services(io, target, arguments.Verbose);
+        await using var services = Workflow.Services(io, target, arguments);
         var plan = await Workflow.PlanAsync(io, arguments, manifests, target, services.GetRequiredService<TavusClient>(), cancellationToken);
         if (plan is null)
         {

@@ -19,7 +19,14 @@ internal sealed record WorkflowArguments(
     int Parallelism,
     bool RotateSecrets,
     bool Color,
-    bool Verbose);
+    bool Verbose,
+    RequestLimits Limits);
+
+/// <summary>How long one API request may take, and how often a failed one is retried.</summary>
+internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries)
+{
+    public static readonly RequestLimits Default = new(30, 6);
+}
 
 /// <summary>
 /// The steps plan, drift and apply share: read and validate the manifests (no API call before they are
@@ -38,15 +45,11 @@ internal static class Workflow
     public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL). Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
     public static readonly Option<int> Parallelism = new("--parallelism") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 8 };
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
+    public static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds };
+    public static readonly Option<int> MaxRetries = new("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries };
 
-    public static void AddTo(Command command)
+    static Workflow()
     {
-        command.Arguments.Add(Paths);
-        command.Options.Add(Only);
-        command.Options.Add(Sandbox);
-        command.Options.Add(ApiUrl);
-        command.Options.Add(Parallelism);
-        command.Options.Add(RotateSecrets);
         Parallelism.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < 1 or > 64)
@@ -54,6 +57,40 @@ internal static class Workflow
                 result.AddError("--parallelism must be between 1 and 64.");
             }
         });
+        Timeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 600)
+            {
+                result.AddError("--timeout must be between 1 and 600 seconds.");
+            }
+        });
+        MaxRetries.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 20)
+            {
+                result.AddError("--max-retries must be between 0 and 20.");
+            }
+        });
+    }
+
+    /// <summary>Adds the options of every command that talks to the API.</summary>
+    public static void AddApiOptions(Command command)
+    {
+        command.Options.Add(Sandbox);
+        command.Options.Add(ApiUrl);
+        command.Options.Add(Timeout);
+        command.Options.Add(MaxRetries);
+    }
+
+    public static RequestLimits Limits(ParseResult parseResult) => new(parseResult.GetValue(Timeout), parseResult.GetValue(MaxRetries));
+
+    public static void AddTo(Command command)
+    {
+        command.Arguments.Add(Paths);
+        command.Options.Add(Only);
+        AddApiOptions(command);
+        command.Options.Add(Parallelism);
+        command.Options.Add(RotateSecrets);
     }
 
     public static WorkflowArguments Arguments(IOContext io, ParseResult parseResult) => new(
@@ -65,7 +102,8 @@ internal static class Workflow
         parseResult.GetValue(Parallelism),
         parseResult.GetValue(RotateSecrets),
         io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)),
-        parseResult.GetValue(GlobalOptions.Verbose));
+        parseResult.GetValue(GlobalOptions.Verbose),
+        Limits(parseResult));
 
     /// <summary>Reads and validates the manifests; diagnostics go to stderr. Null when any is an error.</summary>
     public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments)
@@ -123,8 +161,9 @@ internal static class Workflow
         return target;
     }
 
-    public static ServiceProvider Services(IOContext io, Target target, bool verbose)
+    public static ServiceProvider Services(IOContext io, Target target, WorkflowArguments arguments)
     {
+        var verbose = arguments.Verbose;
         var services = new ServiceCollection();
         services.AddLogging(logging =>
         {
@@ -134,7 +173,12 @@ internal static class Workflow
             logging.AddFilter("System.Net.Http", LogLevel.None);
             logging.AddFilter("Polly", verbose ? LogLevel.Information : LogLevel.None);
         });
-        services.AddTavusClient(target.Connection with { ListParallelism = 8 });
+        services.AddTavusClient(target.Connection with
+        {
+            ListParallelism = 8,
+            AttemptTimeout = TimeSpan.FromSeconds(arguments.Limits.TimeoutSeconds),
+            MaxRetries = arguments.Limits.MaxRetries,
+        });
         return services.BuildServiceProvider();
     }
 
