@@ -71,6 +71,36 @@ public sealed class FaultToleranceTests
         }
     }
 
+    [Fact]
+    public async Task ARunThatExhaustsItsRetries_SaysPreciselyWhatFailed_AndTheNextRunFinishesWithoutDuplicates()
+    {
+        const int count = 60;
+        using var project = new TempProject();
+        for (var i = 0; i < count; i++)
+        {
+            project.Write($"personas/bulk-{i:D3}.yaml", Persona(i, "You help with task", withContext: false));
+        }
+
+        var db = Path.Combine(project.Root, "served.db");
+        var harsh = new FaultOptions { ErrorRate = 0.5, DropAfterCommitRate = 0.2, Seed = 3 };
+        var first = await RunAgainst(db, harsh, project, "apply", "--auto-approve", "--max-retries", "1");
+
+        first.ExitCode.ShouldBe(1, first.Stdout + first.Stderr);
+        var failures = first.Stdout.Split('\n').Where(l => l.Contains(": failed: ", StringComparison.Ordinal)).ToArray();
+        var summary = System.Text.RegularExpressions.Regex.Match(first.Stdout, @"Apply incomplete\. Personas: (\d+) added, 0 changed, 0 deleted, (\d+) failed, 0 not attempted\.");
+        summary.Success.ShouldBeTrue(first.Stdout);
+        int.Parse(summary.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture).ShouldBe(failures.Length);
+        failures.Length.ShouldBeGreaterThan(0, "the budget of one retry cannot absorb these faults");
+        failures.ShouldAllBe(l => l.StartsWith("persona.bulk-", StringComparison.Ordinal), "each failure names its manifest");
+        first.Stderr.ShouldContain("run apply again");
+
+        var second = await RunAgainst(db, FaultOptions.None, project, "apply", "--auto-approve");
+        second.ExitCode.ShouldBe(0, second.Stdout + second.Stderr);
+        AssertOnePersonaPerManifest(db, count);
+        var clean = await RunAgainst(db, FaultOptions.None, project, "plan", "--detailed-exitcode");
+        clean.ExitCode.ShouldBe(0, clean.Stdout);
+    }
+
     private static void AssertOnePersonaPerManifest(string db, int count)
     {
         using var store = new PersonaStore(db);
