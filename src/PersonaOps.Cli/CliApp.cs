@@ -8,7 +8,8 @@ namespace PersonaOps.Cli;
 
 /// <summary>
 /// The command line: System.CommandLine parses, Microsoft.Extensions.Hosting provides configuration,
-/// logging and services to the command that runs. Ctrl+C cancels the command's token.
+/// logging and services to the command that runs. The first Ctrl+C or SIGTERM cancels the command's token
+/// (see <see cref="Interruption"/>); System.CommandLine's own signal handling is off.
 /// </summary>
 public static class CliApp
 {
@@ -16,13 +17,15 @@ public static class CliApp
     {
         var root = BuildCommand(io);
         var parseResult = root.Parse(args);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, io.Interruption.Stopping);
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var configuration = new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parseResult.InvokeAsync(configuration, stopping.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            await io.Error.WriteLineAsync("personaops: cancelled.");
+            await io.Error.WriteLineAsync("personaops: interrupted; nothing more was sent.");
             return ExitCodes.Error;
         }
 #pragma warning disable CA1031 // The edge of the program: anything unexpected becomes one line on stderr and exit 1, never a stack trace.

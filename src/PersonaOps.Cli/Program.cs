@@ -1,3 +1,4 @@
 using PersonaOps.Cli;
 
-return await CliApp.RunAsync(args, IOContext.FromConsole());
+using var interruption = Interruption.FromSignals(Console.Error);
+return await CliApp.RunAsync(args, IOContext.FromConsole() with { Interruption = interruption });

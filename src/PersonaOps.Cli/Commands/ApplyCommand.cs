@@ -68,7 +68,17 @@ internal static class ApplyCommand
 
             io.Out.Write($"\nDo you want to perform these actions on {plan.Target}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
             io.Out.Flush();
-            if (io.In.ReadLine()?.Trim() != "yes")
+            string? answer;
+            try
+            {
+                answer = await Task.Run(io.In.ReadLine, CancellationToken.None).WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                answer = null;
+            }
+
+            if (answer?.Trim() != "yes")
             {
                 io.Error.WriteLine("personaops: apply cancelled; nothing was changed.");
                 return ExitCodes.Error;
@@ -144,60 +154,81 @@ internal static class ApplyCommand
         return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
     }
 
-    /// <summary>Applies every change with bounded parallelism; one failure does not stop the others.</summary>
-    private static async Task<int> ExecuteAsync(IOContext io, Plan plan, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, int parallelism, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies every change with bounded parallelism; one failure does not stop the others. An interrupt
+    /// (<paramref name="stopping"/>) starts nothing new and lets requests in flight finish until
+    /// <see cref="Interruption.Abandoning"/>; then the summary says what was applied, what failed, what was
+    /// abandoned with its outcome unknown, and what was not attempted.
+    /// </summary>
+    private static async Task<int> ExecuteAsync(IOContext io, Plan plan, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, int parallelism, bool force, CancellationToken stopping)
     {
         var work = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
-        var outcomes = new string?[work.Length];
-        var failed = new bool[work.Length];
+        var outcomes = new Outcome[work.Length];
         var knownIds = live.Keys.ToHashSet(StringComparer.Ordinal);
+        var abandoning = io.Interruption.Abandoning;
         io.Out.WriteLine();
-        try
+
+        // No cancellation token here on purpose: it would cancel the requests in flight too.
+        await Parallel.ForEachAsync(Enumerable.Range(0, work.Length), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, _) =>
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, work.Length), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (i, token) =>
+            if (stopping.IsCancellationRequested)
             {
-                var persona = work[i];
-                try
-                {
-                    outcomes[i] = await ApplyOneAsync(io, persona, client, live, knownIds, force, token);
-                }
-                catch (Exception ex) when (ex is TavusApiException or ApplyException)
-                {
-                    failed[i] = true;
-                    outcomes[i] = $"{persona.Address}: failed: {ex.Message}";
-                }
+                return;
+            }
 
-                lock (io.Out)
-                {
-                    io.Out.WriteLine(outcomes[i]);
-                }
-            });
-        }
-        catch (OperationCanceledException)
-        {
-            io.Error.WriteLine("personaops: apply interrupted.");
-        }
+            var persona = work[i];
+            string line;
+            try
+            {
+                line = await ApplyOneAsync(io, persona, client, live, knownIds, force, abandoning);
+                outcomes[i] = Outcome.Applied;
+            }
+            catch (Exception ex) when (ex is TavusApiException or ApplyException)
+            {
+                outcomes[i] = Outcome.Failed;
+                line = $"{persona.Address}: failed: {ex.Message}";
+            }
+            catch (OperationCanceledException) when (abandoning.IsCancellationRequested)
+            {
+                outcomes[i] = Outcome.Abandoned;
+                line = $"{persona.Address}: abandoned after an interrupt; whether Tavus applied it is unknown, and the next plan shows it";
+            }
 
-        var notDone = work.Select((p, i) => (p, i)).Where(x => outcomes[x.i] is null).Select(x => x.p.Address).ToArray();
-        var added = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Create).Count();
-        var changed = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Update).Count();
-        var deleted = work.Where((p, i) => !failed[i] && outcomes[i] is not null && p.Action == PlanAction.Delete).Count();
-        var failures = failed.Count(f => f);
+            lock (io.Out)
+            {
+                io.Out.WriteLine(line);
+            }
+        });
+
+        int Count(Outcome outcome, PlanAction? action = null) =>
+            work.Where((p, i) => outcomes[i] == outcome && (action is null || p.Action == action)).Count();
+        var done = $"{Count(Outcome.Applied, PlanAction.Create)} added, {Count(Outcome.Applied, PlanAction.Update)} changed, {Count(Outcome.Applied, PlanAction.Delete)} deleted";
         io.Out.WriteLine();
-        if (failures == 0 && notDone.Length == 0)
+        if (Count(Outcome.Applied) == work.Length)
         {
-            io.Out.WriteLine($"Apply complete! Personas: {added} added, {changed} changed, {deleted} deleted.");
+            io.Out.WriteLine($"Apply complete! Personas: {done}.");
             return ExitCodes.Success;
         }
 
-        io.Out.WriteLine($"Apply incomplete. Personas: {added} added, {changed} changed, {deleted} deleted, {failures} failed, {notDone.Length} not attempted.");
-        foreach (var address in notDone)
+        var abandoned = Count(Outcome.Abandoned);
+        io.Out.WriteLine($"Apply {(stopping.IsCancellationRequested ? "interrupted" : "incomplete")}. Personas: {done}, {Count(Outcome.Failed)} failed, {(abandoned > 0 ? $"{abandoned} abandoned, " : "")}{Count(Outcome.NotAttempted)} not attempted.");
+        foreach (var (persona, i) in work.Select((p, i) => (p, i)).Where(x => outcomes[x.i] == Outcome.NotAttempted))
         {
-            io.Out.WriteLine($"  not attempted: {address}");
+            io.Out.WriteLine($"  not attempted: {persona.Address} ({persona.Action.ToString().ToLowerInvariant()})");
         }
 
-        io.Error.WriteLine("personaops: error: not every change was applied; fix the failures above and run apply again: it picks up where this run stopped.");
+        io.Error.WriteLine(stopping.IsCancellationRequested
+            ? "personaops: error: apply was interrupted; run it again: it plans afresh and picks up where this run stopped, without creating anything twice."
+            : "personaops: error: not every change was applied; fix the failures above and run apply again: it picks up where this run stopped.");
         return ExitCodes.Error;
+    }
+
+    private enum Outcome
+    {
+        NotAttempted,
+        Applied,
+        Failed,
+        Abandoned,
     }
 
     private static async Task<string> ApplyOneAsync(IOContext io, PersonaPlan persona, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)

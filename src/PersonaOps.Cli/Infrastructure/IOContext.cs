@@ -15,6 +15,9 @@ public sealed record IOContext(
     /// <summary>Where confirmations are read from.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 
+    /// <summary>Ctrl+C and SIGTERM: what the command should stop, and when to abandon what is in flight.</summary>
+    public Interruption Interruption { get; init; } = Interruption.None;
+
     /// <summary>True when a person can answer a prompt: input and output are both a terminal.</summary>
     public bool IsInteractive { get; init; }
 
