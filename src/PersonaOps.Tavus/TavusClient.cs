@@ -45,6 +45,25 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     }
 
     /// <summary>
+    /// Every persona seen in a read of the whole list, read again (up to the retry budget) while the list
+    /// changes under it. Seeing a persona proves it exists even when the listing is not a consistent
+    /// snapshot; <c>Problem</c> says why the last read was not one, or is null.
+    /// </summary>
+    public async Task<(IReadOnlyList<JsonObject> Personas, string? Problem)> ListUserPersonasSeenAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var listing = await ReadListingAsync(cancellationToken);
+            if (listing.Problem is null || attempt >= connection.MaxRetries)
+            {
+                return (listing.Personas, listing.Problem);
+            }
+
+            await Task.Delay(Backoff(attempt), cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Reads every page. <see cref="Listing.Problem"/> says why the result is not a complete snapshot (the
     /// list changed while it was read, or fewer distinct personas than total_count came back); the personas
     /// seen are returned either way, because seeing a persona proves it exists even when absence cannot be.

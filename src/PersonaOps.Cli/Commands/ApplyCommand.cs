@@ -164,6 +164,7 @@ internal static class ApplyCommand
     {
         var work = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
         var outcomes = new Outcome[work.Length];
+        var createdIds = new string?[work.Length];
         var knownIds = live.Keys.ToHashSet(StringComparer.Ordinal);
         var abandoning = io.Interruption.Abandoning;
         io.Out.WriteLine();
@@ -180,7 +181,7 @@ internal static class ApplyCommand
             string line;
             try
             {
-                line = await ApplyOneAsync(io, persona, client, live, knownIds, force, abandoning);
+                (line, createdIds[i]) = await ApplyOneAsync(io, persona, client, live, knownIds, force, abandoning);
                 outcomes[i] = Outcome.Applied;
             }
             catch (Exception ex) when (ex is TavusApiException or ApplyException)
@@ -200,6 +201,11 @@ internal static class ApplyCommand
             }
         });
 
+        if (!stopping.IsCancellationRequested && createdIds.Any(id => id is not null))
+        {
+            await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), abandoning);
+        }
+
         int Count(Outcome outcome, PlanAction? action = null) =>
             work.Where((p, i) => outcomes[i] == outcome && (action is null || p.Action == action)).Count();
         var done = $"{Count(Outcome.Applied, PlanAction.Create)} added, {Count(Outcome.Applied, PlanAction.Update)} changed, {Count(Outcome.Applied, PlanAction.Delete)} deleted";
@@ -211,10 +217,17 @@ internal static class ApplyCommand
         }
 
         var abandoned = Count(Outcome.Abandoned);
-        io.Out.WriteLine($"Apply {(stopping.IsCancellationRequested ? "interrupted" : "incomplete")}. Personas: {done}, {Count(Outcome.Failed)} failed, {(abandoned > 0 ? $"{abandoned} abandoned, " : "")}{Count(Outcome.NotAttempted)} not attempted.");
+        var raced = Count(Outcome.CreatedElsewhere);
+        io.Out.WriteLine($"Apply {(stopping.IsCancellationRequested ? "interrupted" : "incomplete")}. Personas: {done}, {Count(Outcome.Failed)} failed, {(abandoned > 0 ? $"{abandoned} abandoned, " : "")}{(raced > 0 ? $"{raced} created by another apply at the same time, " : "")}{Count(Outcome.NotAttempted)} not attempted.");
         foreach (var (persona, i) in work.Select((p, i) => (p, i)).Where(x => outcomes[x.i] == Outcome.NotAttempted))
         {
             io.Out.WriteLine($"  not attempted: {persona.Address} ({persona.Action.ToString().ToLowerInvariant()})");
+        }
+
+        if (raced > 0)
+        {
+            io.Error.WriteLine("personaops: error: another apply ran against this account at the same time. Each persona was kept once; run plan to see the result, and run applies in one concurrency group (see the README).");
+            return ExitCodes.Error;
         }
 
         io.Error.WriteLine(stopping.IsCancellationRequested
@@ -229,9 +242,55 @@ internal static class ApplyCommand
         Applied,
         Failed,
         Abandoned,
+        CreatedElsewhere,
     }
 
-    private static async Task<string> ApplyOneAsync(IOContext io, PersonaPlan persona, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists the account once after creating, to catch another apply that created the same personas at the
+    /// same time (see <see cref="CreateRace"/>). Where the other copy wins, this run deletes its own.
+    /// </summary>
+    private static async Task SettleCreateRacesAsync(IOContext io, PersonaPlan[] work, Outcome[] outcomes, string?[] createdIds, TavusClient client, IReadOnlySet<string> knownBefore, CancellationToken cancellationToken)
+    {
+        var created = work.Select((p, i) => (p, i))
+            .Where(x => createdIds[x.i] is not null && x.p.PersonaName is not null)
+            .ToDictionary(x => createdIds[x.i]!, x => (Persona: new NewPersona(x.p.Address, x.p.PersonaName!, createdIds[x.i]!), Index: x.i), StringComparer.Ordinal);
+        IReadOnlyList<JsonObject> listing;
+        try
+        {
+            (listing, _) = await client.ListUserPersonasSeenAsync(cancellationToken);
+        }
+        catch (TavusApiException ex)
+        {
+            io.Error.WriteLine($"personaops: warning: could not list the account after creating, to check that no other apply created the same personas at the same time: {ex.Message}");
+            return;
+        }
+
+        foreach (var race in CreateRace.Find([.. created.Values.Select(c => c.Persona)], listing, knownBefore))
+        {
+            var others = string.Join(", ", race.OtherIds);
+            if (!race.WeLost)
+            {
+                io.Error.WriteLine($"personaops: warning: {race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time ({others}); this run's copy {race.Ours.Id} is the one kept, and the other run removes its own.");
+                continue;
+            }
+
+            outcomes[created[race.Ours.Id].Index] = Outcome.CreatedElsewhere;
+            string line;
+            try
+            {
+                await client.DeletePersonaAsync(race.Ours.Id, cancellationToken);
+                line = $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept); this run removed its own copy {race.Ours.Id}, so there is one";
+            }
+            catch (TavusApiException ex)
+            {
+                line = $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept), and this run could not remove its own copy {race.Ours.Id}: {ex.Message}. Delete it by hand";
+            }
+
+            io.Out.WriteLine(line);
+        }
+    }
+
+    private static async Task<(string Line, string? CreatedId)> ApplyOneAsync(IOContext io, PersonaPlan persona, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
     {
         switch (persona.Action)
         {
@@ -250,7 +309,7 @@ internal static class ApplyCommand
                     knownIds.Add(created.Id);
                 }
 
-                return $"{persona.Address}: created {created.Id}{(created.RecoveredAfterUnknownOutcome ? " (confirmed by listing after an interrupted request)" : "")}";
+                return ($"{persona.Address}: created {created.Id}{(created.RecoveredAfterUnknownOutcome ? " (confirmed by listing after an interrupted request)" : "")}", created.Id);
             }
 
             case PlanAction.Update:
@@ -270,7 +329,7 @@ internal static class ApplyCommand
                 try
                 {
                     var outcome = await client.PatchPersonaAsync(persona.LiveId!, patch, force, cancellationToken);
-                    return $"{persona.Address}: updated {persona.LiveId}{(outcome == PatchOutcome.NotModified ? " (Tavus reported no change)" : "")}";
+                    return ($"{persona.Address}: updated {persona.LiveId}{(outcome == PatchOutcome.NotModified ? " (Tavus reported no change)" : "")}", null);
                 }
                 catch (TavusApiException ex) when (ex.Status is 400 or 422)
                 {
@@ -279,7 +338,7 @@ internal static class ApplyCommand
                     var now = await client.GetPersonaAsync(persona.LiveId!, cancellationToken);
                     if (now is not null && ApplyPreparation.IsApplied(patch, now))
                     {
-                        return $"{persona.Address}: updated {persona.LiveId} (confirmed by reading back after an interrupted request)";
+                        return ($"{persona.Address}: updated {persona.LiveId} (confirmed by reading back after an interrupted request)", null);
                     }
 
                     throw;
@@ -289,7 +348,7 @@ internal static class ApplyCommand
             default:
             {
                 var deleted = await client.DeletePersonaAsync(persona.LiveId!, cancellationToken);
-                return $"{persona.Address}: {(deleted ? "deleted" : "already gone:")} {persona.LiveId}";
+                return ($"{persona.Address}: {(deleted ? "deleted" : "already gone:")} {persona.LiveId}", null);
             }
         }
     }

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace PersonaOps.Core.Planning;
+
+/// <summary>A persona this apply created: its manifest's address, its persona_name and the id Tavus gave it.</summary>
+public sealed record NewPersona(string Address, string PersonaName, string Id);
+
+/// <summary>
+/// Two applies that created the same persona at once: <see cref="Ours"/>, the other copies, and the one both
+/// runs agree to keep. When it is not ours, this run removes its own copy.
+/// </summary>
+public sealed record CreateRaceResult(NewPersona Ours, IReadOnlyList<string> OtherIds, string KeeperId)
+{
+    public bool WeLost => KeeperId != Ours.Id;
+}
+
+/// <summary>
+/// Tavus has no conditional create, so two applies that plan at the same time (two pipelines without a
+/// concurrency group, say) both create each new persona. After its creates, an apply lists the account
+/// and looks for personas with the same persona_name that it neither created nor saw when it planned.
+/// Every run applies the same rule to the same data (the earliest <c>created_at</c> wins, then the smaller
+/// id), so exactly one copy is kept and each loser deletes only its own.
+/// </summary>
+public static class CreateRace
+{
+    public static IReadOnlyList<CreateRaceResult> Find(IReadOnlyList<NewPersona> created, IReadOnlyList<JsonObject> listing, IReadOnlySet<string> knownBeforeApply)
+    {
+        var ours = created.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var byName = listing
+            .Where(p => Id(p) is { } id && !knownBeforeApply.Contains(id) && !ours.Contains(id))
+            .GroupBy(p => Text(p, "persona_name") ?? "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var results = new List<CreateRaceResult>();
+        foreach (var persona in created)
+        {
+            if (!byName.TryGetValue(persona.PersonaName, out var others))
+            {
+                continue;
+            }
+
+            var ourCreatedAt = listing.FirstOrDefault(p => Id(p) == persona.Id) is { } self ? CreatedAt(self) : DateTimeOffset.MaxValue;
+            var keeper = others
+                .Select(p => (Id: Id(p)!, At: CreatedAt(p)))
+                .Append((Id: persona.Id, At: ourCreatedAt))
+                .OrderBy(c => c.At)
+                .ThenBy(c => c.Id, StringComparer.Ordinal)
+                .First();
+            results.Add(new CreateRaceResult(persona, [.. others.Select(p => Id(p)!).Order(StringComparer.Ordinal)], keeper.Id));
+        }
+
+        return results;
+    }
+
+    private static string? Id(JsonObject persona) => Text(persona, "persona_id");
+
+    private static string? Text(JsonObject persona, string field) =>
+        persona[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>When the persona was created; unknown sorts last, so a copy without a date never wins.</summary>
+    private static DateTimeOffset CreatedAt(JsonObject persona) =>
+        DateTimeOffset.TryParse(Text(persona, "created_at"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MaxValue;
+}
