@@ -143,18 +143,21 @@ public sealed class ReconcileTests
     }
 
     [Fact]
-    public async Task AMissingVariable_IsAnError_NamingFileLineAndVariable()
+    public async Task AMissingVariable_IsAnError_NamingFileLineAndVariable_BeforeAnyApiCall()
     {
         using var project = new TempProject();
         project.Write("personas/coach.yaml", Coach().Replace("base_url: https://llm.example.com/v1", "base_url: ${env:LLM_URL}"));
         var plan = await Run(project, "plan");
         plan.ExitCode.ShouldBe(1);
-        plan.Stderr.ShouldContain("personas/coach.yaml(14,17): the environment variable LLM_URL is not set");
+        plan.Stderr.ShouldContain("personas/coach.yaml(14,17): error PO3007: spec.layers.llm.base_url references ${env:LLM_URL}, but LLM_URL is not set.");
+        plan.Stderr.ShouldContain("nothing was sent to the API");
 
+        // apply needs every secret too, and says so before it sends anything.
         project.Write("personas/coach.yaml", Coach());
         var apply = await CliRunner.RunAsync(project.Root, new Dictionary<string, string>(), "apply", "--auto-approve");
         apply.ExitCode.ShouldBe(1);
-        apply.Stdout.ShouldContain("the environment variable OPENAI_API_KEY is not set");
+        apply.Stderr.ShouldContain("error PO3007: spec.layers.llm.api_key references ${env:OPENAI_API_KEY}, but OPENAI_API_KEY is not set; apply needs every secret it may send.");
+        apply.Stdout.ShouldBeEmpty();
         WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0);
     }
 
@@ -206,6 +209,27 @@ public sealed class ReconcileTests
         var applied = await Run(project, "apply", "plan.json");
         applied.ExitCode.ShouldBe(0, applied.Stderr);
         Live(project).Body["system_prompt"]!.GetValue<string>().ShouldBe("A new prompt.\n");
+    }
+
+    [Fact]
+    public async Task ASavedPlan_WhoseSecretChangedOrIsMissing_IsRefusedWhole_BeforeAnyRequest()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        project.Write("personas/tutor.yaml", Coach().Replace("name: coach", "name: tutor").Replace("persona_name: Coach", "persona_name: Tutor"));
+        (await Run(project, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+
+        var rotated = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["OPENAI_API_KEY"] = "sk-CANARY-rotated" }, "apply", "plan.json");
+        var missing = await CliRunner.RunAsync(project.Root, new Dictionary<string, string>(), "apply", "plan.json");
+
+        rotated.ExitCode.ShouldBe(1);
+        rotated.Stderr.ShouldContain("persona.coach: personas/coach.yaml(1): the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
+        rotated.Stderr.ShouldContain("persona.tutor: ");
+        rotated.Stderr.ShouldContain("nothing was applied");
+        missing.ExitCode.ShouldBe(1);
+        missing.Stderr.ShouldContain("the environment variable OPENAI_API_KEY is not set");
+        (rotated.Stdout + rotated.Stderr + missing.Stdout + missing.Stderr).ShouldNotContain("CANARY");
+        WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0, "neither persona was created: the apply stopped before its first request");
     }
 
     [Fact]

@@ -32,7 +32,7 @@ internal static class ApplyCommand
             return await ApplySavedAsync(io, arguments with { Paths = [] }, planFile, force, cancellationToken);
         }
 
-        var manifests = Workflow.LoadManifests(io, arguments);
+        var manifests = Workflow.LoadManifests(io, arguments, requireSecrets: true);
         if (manifests is null)
         {
             return ExitCodes.Error;
@@ -163,6 +163,37 @@ internal static class ApplyCommand
     private static async Task<int> ExecuteAsync(IOContext io, Plan plan, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, int parallelism, bool force, CancellationToken stopping)
     {
         var work = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
+
+        // Every body and patch is made (secrets resolved, fingerprints checked) before the first request, so
+        // a missing or changed secret stops the apply before it starts rather than half-way through.
+        var prepared = new Prepared?[work.Length];
+        var problems = new List<string>();
+        for (var i = 0; i < work.Length; i++)
+        {
+            string? error = null;
+            prepared[i] = work[i].Action switch
+            {
+                PlanAction.Create => ApplyPreparation.ResolveBody(work[i], io.Environment, out error) is { } body ? new Prepared(body, null) : null,
+                PlanAction.Update => ApplyPreparation.ResolvePatch(work[i], io.Environment, out error) is { } patch ? new Prepared(null, patch) : null,
+                _ => new Prepared(null, null),
+            };
+            if (prepared[i] is null)
+            {
+                problems.Add($"{work[i].Address}: {error}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                io.Error.WriteLine($"personaops: error: {problem}");
+            }
+
+            io.Error.WriteLine("personaops: error: nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         var outcomes = new Outcome[work.Length];
         var createdIds = new string?[work.Length];
         var knownIds = live.Keys.ToHashSet(StringComparer.Ordinal);
@@ -181,7 +212,7 @@ internal static class ApplyCommand
             string line;
             try
             {
-                (line, createdIds[i]) = await ApplyOneAsync(io, persona, client, live, knownIds, force, abandoning);
+                (line, createdIds[i]) = await ApplyOneAsync(persona, prepared[i]!, client, live, knownIds, force, abandoning);
                 outcomes[i] = Outcome.Applied;
             }
             catch (Exception ex) when (ex is TavusApiException or ApplyException)
@@ -235,6 +266,9 @@ internal static class ApplyCommand
             : "personaops: error: not every change was applied; fix the failures above and run apply again: it picks up where this run stopped.");
         return ExitCodes.Error;
     }
+
+    /// <summary>What is sent for one change: the body of a create, or the patch of an update, secrets resolved.</summary>
+    private sealed record Prepared(JsonObject? Body, Core.JsonPatch.JsonPatchDocument? Patch);
 
     private enum Outcome
     {
@@ -290,13 +324,13 @@ internal static class ApplyCommand
         }
     }
 
-    private static async Task<(string Line, string? CreatedId)> ApplyOneAsync(IOContext io, PersonaPlan persona, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
+    private static async Task<(string Line, string? CreatedId)> ApplyOneAsync(PersonaPlan persona, Prepared prepared, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
     {
         switch (persona.Action)
         {
             case PlanAction.Create:
             {
-                var body = ApplyPreparation.ResolveBody(persona, io.Environment, out var error) ?? throw new ApplyException(error!);
+                var body = prepared.Body!;
                 HashSet<string> snapshot;
                 lock (knownIds)
                 {
@@ -314,7 +348,7 @@ internal static class ApplyCommand
 
             case PlanAction.Update:
             {
-                var patch = ApplyPreparation.ResolvePatch(persona, io.Environment, out var error) ?? throw new ApplyException(error!);
+                var patch = prepared.Patch!;
                 if (!live.TryGetValue(persona.LiveId!, out var current))
                 {
                     throw new ApplyException($"persona {persona.LiveId} is no longer in the account");

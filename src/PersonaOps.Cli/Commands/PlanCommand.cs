@@ -43,7 +43,7 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
-        var manifests = Workflow.LoadManifests(io, arguments);
+        var manifests = Workflow.LoadManifests(io, arguments, requireSecrets: false);
         if (manifests is null)
         {
             return ExitCodes.Error;

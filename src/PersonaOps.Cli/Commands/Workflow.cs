@@ -105,8 +105,11 @@ internal static class Workflow
         parseResult.GetValue(GlobalOptions.Verbose),
         Limits(parseResult));
 
-    /// <summary>Reads and validates the manifests; diagnostics go to stderr. Null when any is an error.</summary>
-    public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments)
+    /// <summary>
+    /// Reads and validates the manifests and checks that the environment holds the variables they reference
+    /// (every one for apply, <paramref name="requireSecrets"/>); diagnostics go to stderr. Null when any is an error.
+    /// </summary>
+    public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments, bool requireSecrets)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -138,6 +141,18 @@ internal static class Workflow
             }
 
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
+        }
+
+        var missing = EnvironmentCheck.Missing(manifests, io.Environment, requireSecrets);
+        foreach (var diagnostic in missing)
+        {
+            io.Error.WriteLine(DiagnosticFormatter.FormatText(diagnostic));
+        }
+
+        if (missing.Count > 0)
+        {
+            io.Error.WriteLine($"personaops: error: {missing.Count} environment variable reference(s) cannot be resolved; nothing was sent to the API.");
+            return null;
         }
 
         return manifests;

@@ -105,7 +105,7 @@ public static partial class YamlDocumentReader
 
     private static string Describe(YamlException ex)
     {
-        var message = MarkPrefix().Replace(ex.Message, "").Trim();
+        var message = Spaces().Replace(MarkPrefix().Replace(ex.Message, "").Trim(), " "); // YamlDotNet leaves double spaces in some messages
         if (message.Contains("tab", StringComparison.OrdinalIgnoreCase))
         {
             message += " YAML indents with spaces only; replace the tab with spaces.";
@@ -116,6 +116,9 @@ public static partial class YamlDocumentReader
 
     [GeneratedRegex(@"^\s*\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*")]
     private static partial Regex MarkPrefix();
+
+    [GeneratedRegex(@"\s{2,}")]
+    private static partial Regex Spaces();
 
     private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics)
     {

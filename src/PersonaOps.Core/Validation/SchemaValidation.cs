@@ -24,9 +24,16 @@ internal static class SchemaValidation
 
     public static void Validate(string file, JsonNode? document, SourceMap map, PersonaSchema schema, List<Diagnostic> diagnostics)
     {
-        foreach (var (error, pointer) in Errors(document, schema.Root))
+        var errors = Errors(document, schema.Root);
+
+        // A value of the wrong type is also outside its enumeration: say the first, not both.
+        var wrongType = errors.Where(e => IsTypeError(e.Error.Kind)).Select(e => e.Pointer).ToHashSet(StringComparer.Ordinal);
+        foreach (var (error, pointer) in errors)
         {
-            diagnostics.Add(Describe(file, error, pointer, map));
+            if (error.Kind != ValidationErrorKind.NotInEnumeration || !wrongType.Contains(pointer))
+            {
+                diagnostics.Add(Describe(file, error, pointer, map));
+            }
         }
     }
 
@@ -63,6 +70,10 @@ internal static class SchemaValidation
         }
     }
 
+    private static bool IsTypeError(ValidationErrorKind kind) => kind is ValidationErrorKind.StringExpected or ValidationErrorKind.NumberExpected
+        or ValidationErrorKind.IntegerExpected or ValidationErrorKind.BooleanExpected or ValidationErrorKind.ObjectExpected
+        or ValidationErrorKind.ArrayExpected or ValidationErrorKind.NullExpected;
+
     private static Diagnostic Describe(string file, ValidationError error, string pointer, SourceMap map)
     {
         var field = new SchemaField(error.Schema ?? new JsonSchema());
@@ -93,9 +104,7 @@ internal static class SchemaValidation
                 return DiagnosticCatalog.UnknownProperty.At(file, map.KeyAt(child), $"unknown field '{error.Property}' in {container}{hint}");
             }
 
-            case ValidationErrorKind.StringExpected or ValidationErrorKind.NumberExpected or ValidationErrorKind.IntegerExpected
-                or ValidationErrorKind.BooleanExpected or ValidationErrorKind.ObjectExpected or ValidationErrorKind.ArrayExpected
-                or ValidationErrorKind.NullExpected:
+            case var kind when IsTypeError(kind):
             {
                 var expected = ExpectedTypes(error.Schema?.Type ?? JsonObjectType.None, error.Kind);
                 var hint = error.Kind == ValidationErrorKind.BooleanExpected && error.Token?.Type == JTokenType.String

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Schema;
+
+namespace PersonaOps.Core.Validation;
+
+/// <summary>
+/// Whether the environment holds every variable the manifests reference, checked before any API call.
+/// plan needs the variables of ordinary fields, whose values it compares; a secret's variable may be
+/// missing in plan (that secret is not compared, and the plan says so). apply needs every one, so that it
+/// never stops half-way for want of a variable.
+/// </summary>
+public static class EnvironmentCheck
+{
+    public static IReadOnlyList<Diagnostic> Missing(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, PersonaSchema? schema = null)
+    {
+        schema ??= PersonaSchema.V1;
+        var diagnostics = new List<Diagnostic>();
+        foreach (var manifest in manifests)
+        {
+            if (manifest.Spec is null)
+            {
+                continue;
+            }
+
+            var secrets = new HashSet<string>(StringComparer.Ordinal);
+            PersonaShape.VisitSecrets(manifest.Spec, (pointer, _) => secrets.Add(pointer.Text), schema);
+            Walk(manifest.Spec, JsonPointer.Root);
+
+            void Walk(JsonNode? node, JsonPointer pointer)
+            {
+                switch (node)
+                {
+                    case JsonObject obj:
+                        foreach (var (key, value) in obj)
+                        {
+                            Walk(value, pointer.Append(key));
+                        }
+
+                        break;
+                    case JsonArray array:
+                        for (var i = 0; i < array.Count; i++)
+                        {
+                            Walk(array[i], pointer.Append(i));
+                        }
+
+                        break;
+                    case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                        var isSecret = secrets.Contains(pointer.Text);
+                        if ((includeSecrets || !isSecret) && EnvReference.TryParse(value.GetValue<string>(), out var parts, out _))
+                        {
+                            foreach (var name in parts.Where(p => p.IsReference && environment(p.Text) is null).Select(p => p.Text).Distinct(StringComparer.Ordinal))
+                            {
+                                diagnostics.Add(DiagnosticCatalog.MissingVariable.At(manifest.File, manifest.Map.ValueAt("/spec" + pointer.Text),
+                                    $"spec.{FieldPath.Display(pointer)} references ${{env:{name}}}, but {name} is not set{(isSecret ? "; apply needs every secret it may send" : "")}. Set it in the environment (in CI, from a secret)."));
+                            }
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return diagnostics;
+    }
+}
