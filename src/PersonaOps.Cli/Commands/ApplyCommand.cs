@@ -46,11 +46,12 @@ internal static class ApplyCommand
 
         await using var services = Workflow.Services(io, target, arguments);
         var client = services.GetRequiredService<TavusClient>();
-        var plan = await Workflow.PlanAsync(io, arguments, manifests, target, client, cancellationToken);
-        if (plan is null)
+        if (await Workflow.PlanFromListingAsync(io, arguments, manifests, target, client, cancellationToken) is not { } planning)
         {
             return ExitCodes.Error;
         }
+
+        var (plan, planned) = planning;
 
         io.Out.Write(PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
         if (!plan.HasChanges)
@@ -85,7 +86,10 @@ internal static class ApplyCommand
             }
         }
 
-        var live = (await client.ListUserPersonasAsync(cancellationToken)).Where(p => TavusClient.Id(p) is not null).ToDictionary(p => TavusClient.Id(p)!, StringComparer.Ordinal);
+        // After a confirmation, time has passed: read the account again. With --auto-approve the plan's own
+        // listing is seconds old, and a second one would cost N/100 requests for nothing.
+        var current = autoApprove ? planned : await client.ListUserPersonasAsync(cancellationToken);
+        var live = current.Where(p => TavusClient.Id(p) is not null).ToDictionary(p => TavusClient.Id(p)!, StringComparer.Ordinal);
         return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
     }
 

@@ -198,7 +198,11 @@ internal static class Workflow
     }
 
     /// <summary>Reads the live personas and computes the plan. Null (after saying why) on failure.</summary>
-    public static async Task<Plan?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
+    public static async Task<Plan?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken) =>
+        (await PlanFromListingAsync(io, arguments, manifests, target, client, cancellationToken))?.Plan;
+
+    /// <summary><see cref="PlanAsync"/>, with the listing the plan was made from.</summary>
+    public static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanFromListingAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -227,7 +231,7 @@ internal static class Workflow
             return null;
         }
 
-        return plan;
+        return (plan, live);
     }
 
     /// <summary>Reads a plan saved with plan --out. Null (after saying why on stderr) when it cannot be read or was altered.</summary>
