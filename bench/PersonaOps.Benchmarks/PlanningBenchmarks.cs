@@ -71,6 +71,9 @@ public class PlanningBenchmarks
     public ValidationResult LoadAndValidateOneManifest() => ManifestValidator.Validate(_file);
 
     [Benchmark]
+    public IReadOnlyList<PersonaOps.Core.Diagnostics.Diagnostic> CheckEnvironmentOfOneManifest() => EnvironmentCheck.Missing(_manifests, Environment, includeSecrets: true);
+
+    [Benchmark]
     public Plan PlanOnePersona() => Plan();
 
     [Benchmark]
@@ -79,5 +82,7 @@ public class PlanningBenchmarks
     [Benchmark]
     public string RenderMarkdown() => PlanMarkdownRenderer.Render(_plan!);
 
-    private Plan Plan() => Planner.Create("https://tavusapi.com", _manifests, _live, name => name == "LLM_KEY" ? "sk-new" : null);
+    private static string? Environment(string name) => name == "LLM_KEY" ? "sk-new" : null;
+
+    private Plan Plan() => Planner.Create("https://tavusapi.com", _manifests, _live, Environment);
 }

@@ -28,6 +28,12 @@ public static class CliApp
             await io.Error.WriteLineAsync("personaops: interrupted; nothing more was sent.");
             return ExitCodes.Error;
         }
+        catch (Tavus.TavusApiException ex)
+        {
+            // A command that did not place an API failure itself: still one clear line, not a bug report.
+            await io.Error.WriteLineAsync($"personaops: error: {ex.Message}");
+            return ExitCodes.Error;
+        }
 #pragma warning disable CA1031 // The edge of the program: anything unexpected becomes one line on stderr and exit 1, never a stack trace.
         catch (Exception ex)
 #pragma warning restore CA1031

@@ -51,6 +51,26 @@ public sealed class BadServerTests
     }
 
     [Fact]
+    public async Task ASavedPlan_AppliedWhileTheServerMisbehaves_FailsClearly_ChangingNothing()
+    {
+        var healthy = true;
+        await using var server = new RawHttpServer(_ => Volatile.Read(ref healthy)
+            ? RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}""")
+            : RawHttpServer.Response(200, "text/html", "<html>maintenance</html>"));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Manifest);
+        (await RunAsync(project, server.BaseAddress, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        Volatile.Write(ref healthy, false);
+
+        var result = await RunAsync(project, server.BaseAddress, "apply", "plan.json");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("personaops: error: GET /v2/personas answered 200 with a body that is not JSON (text/html)");
+        result.Stderr.ShouldNotContain("internal error");
+        server.Requests.ShouldAllBe(r => r.StartsWith("GET ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ARedirectToAnotherHost_IsNotFollowed_SoTheKeyNeverLeaves()
     {
         await using var elsewhere = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));

@@ -238,7 +238,14 @@ internal static class ApplyCommand
 
         if (!stopping.IsCancellationRequested && createdIds.Any(id => id is not null))
         {
-            await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), abandoning);
+            try
+            {
+                await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), abandoning);
+            }
+            catch (OperationCanceledException) when (abandoning.IsCancellationRequested)
+            {
+                io.Error.WriteLine("personaops: warning: interrupted while checking that no other apply created the same personas at the same time; the next plan shows any duplicate.");
+            }
         }
 
         int Count(Outcome outcome, PlanAction? action = null) =>

@@ -26,8 +26,7 @@ public static class EnvironmentCheck
                 continue;
             }
 
-            var secrets = new HashSet<string>(StringComparer.Ordinal);
-            PersonaShape.VisitSecrets(manifest.Spec, (pointer, _) => secrets.Add(pointer.Text), schema);
+            HashSet<string>? secrets = null; // found only for a manifest that has references at all
             Walk(manifest.Spec, JsonPointer.Root);
 
             void Walk(JsonNode? node, JsonPointer pointer)
@@ -49,8 +48,20 @@ public static class EnvironmentCheck
 
                         break;
                     case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                        var text = value.GetValue<string>();
+                        if (!text.Contains("${", StringComparison.Ordinal))
+                        {
+                            break;
+                        }
+
+                        if (secrets is null)
+                        {
+                            secrets = new HashSet<string>(StringComparer.Ordinal);
+                            PersonaShape.VisitSecrets(manifest.Spec, (p, _) => secrets.Add(p.Text), schema);
+                        }
+
                         var isSecret = secrets.Contains(pointer.Text);
-                        if ((includeSecrets || !isSecret) && EnvReference.TryParse(value.GetValue<string>(), out var parts, out _))
+                        if ((includeSecrets || !isSecret) && EnvReference.TryParse(text, out var parts, out _))
                         {
                             foreach (var name in parts.Where(p => p.IsReference && environment(p.Text) is null).Select(p => p.Text).Distinct(StringComparer.Ordinal))
                             {
