@@ -14,6 +14,9 @@ public sealed partial class HostileCorpusTests
     /// <summary>One case: the files under personas/, and the diagnostic every command must report.</summary>
     public sealed record CorpusCase(string Name, IReadOnlyDictionary<string, byte[]> Files, string File, string Code, int Line, int Column, IReadOnlyList<string> RefusedBy)
     {
+        /// <summary>Words the diagnostic's message must hold, such as its suggestion.</summary>
+        public string? MessageContains { get; init; }
+
         /// <summary>Where a symlink under personas/ points, outside the folder, if the case has one.</summary>
         public string? SymlinkTarget { get; init; }
     }
@@ -59,6 +62,10 @@ public sealed partial class HostileCorpusTests
             {
                 result.ExitCode.ShouldBe(1, $"{command}: {output}");
                 output.ShouldContain(expected, Case.Sensitive, $"{command}: {output}");
+                if (corpusCase.MessageContains is { } words)
+                {
+                    output.Split('\n').Single(l => l.StartsWith(expected, StringComparison.Ordinal)).ShouldContain(words, Case.Sensitive);
+                }
                 api.Requests.Count.ShouldBe(requestsBefore, $"{command} sent nothing to the API before the input was known to be good");
             }
             else
@@ -131,7 +138,10 @@ public sealed partial class HostileCorpusTests
             var file = Path.GetFileName(path);
             cases.Add(Path.GetFileNameWithoutExtension(path), new CorpusCase(
                 Path.GetFileNameWithoutExtension(path), new Dictionary<string, byte[]> { [file] = File.ReadAllBytes(path) }, file,
-                expect.Groups[1].Value, int.Parse(expect.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(expect.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), refusedBy));
+                expect.Groups[1].Value, int.Parse(expect.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(expect.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), refusedBy)
+            {
+                MessageContains = expect.Groups[4].Success ? expect.Groups[4].Value : null,
+            });
         }
 
         foreach (var generated in Generated())
@@ -174,7 +184,7 @@ public sealed partial class HostileCorpusTests
         yield return new("symlink-out-of-the-folder", new Dictionary<string, byte[]>(), "linked.yaml", "PO1012", 1, 1, AllCommands) { SymlinkTarget = Valid.Replace("You coach people.", "CANARY-outside-the-folder") };
     }
 
-    [GeneratedRegex(@"\A# expect: (PO\d{4}) (\d+):(\d+)\n")]
+    [GeneratedRegex(@"\A# expect: (PO\d{4}) (\d+):(\d+)(?: (.+))?\n")]
     private static partial Regex Expect();
 
     [GeneratedRegex(@"^# refused by: ([a-z ]+?)(?: \(|$)", RegexOptions.Multiline)]
