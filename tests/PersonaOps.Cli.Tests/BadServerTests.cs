@@ -8,15 +8,7 @@ public sealed class BadServerTests
 {
     private const string Key = "tvs-CANARY-badserver-key";
 
-    private const string Manifest = """
-        apiVersion: personaops/v1
-        kind: Persona
-        metadata:
-          name: coach
-        spec:
-          persona_name: Coach
-          system_prompt: You coach people.
-        """;
+    private static readonly string Manifest = TempProject.Manifest();
 
     private const string OnePersona = """{"persona_id":"p1","persona_name":"Coach","system_prompt":"You coach people.","created_at":"2026-01-01T00:00:00Z"}""";
 

@@ -42,6 +42,13 @@ internal sealed class TempProject : IDisposable
 
     public string Root { get; }
 
+    /// <summary>The smallest valid manifest: apiVersion, kind, metadata.name, persona_name and system_prompt, in that order.</summary>
+    public static string Manifest(string name = "coach", string personaName = "Coach", string prompt = "You coach people.") =>
+        $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: {name}\nspec:\n  persona_name: {personaName}\n  system_prompt: {prompt}\n";
+
+    /// <summary>Writes <see cref="Manifest"/> to personas/NAME.yaml.</summary>
+    public string WritePersona(string name, string personaName, string prompt) => Write($"personas/{name}.yaml", Manifest(name, personaName, prompt));
+
     public string Write(string relativePath, string content)
     {
         var path = Path.Combine(Root, relativePath);

@@ -20,15 +20,7 @@ public sealed class ConcurrentApplyTests
         using var project = new TempProject();
         for (var i = 0; i < Count; i++)
         {
-            project.Write($"personas/team-{i}.yaml", $"""
-                apiVersion: personaops/v1
-                kind: Persona
-                metadata:
-                  name: team-{i}
-                spec:
-                  persona_name: Team {i}
-                  system_prompt: You help team {i}.
-                """);
+            project.WritePersona($"team-{i}", $"Team {i}", $"You help team {i}.");
         }
 
         using var store = new PersonaStore(Path.Combine(project.Root, "served.db"));

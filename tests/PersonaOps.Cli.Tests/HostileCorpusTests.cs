@@ -23,7 +23,7 @@ public sealed partial class HostileCorpusTests
 
     private static readonly string[] AllCommands = ["validate", "plan", "apply"];
 
-    private const string Valid = "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec:\n  persona_name: Coach\n  system_prompt: You coach people.\n";
+    private static readonly string Valid = TempProject.Manifest();
 
     private static readonly Lazy<Dictionary<string, CorpusCase>> Corpus = new(Load);
 

@@ -90,15 +90,7 @@ public sealed partial class InterruptTests
         var project = new TempProject();
         for (var i = 0; i < Count; i++)
         {
-            project.Write($"personas/bulk-{i:D2}.yaml", $"""
-                apiVersion: personaops/v1
-                kind: Persona
-                metadata:
-                  name: bulk-{i:D2}
-                spec:
-                  persona_name: Bulk {i}
-                  system_prompt: You help with task {i}.
-                """);
+            project.WritePersona($"bulk-{i:D2}", $"Bulk {i}", $"You help with task {i}.");
         }
 
         return project;

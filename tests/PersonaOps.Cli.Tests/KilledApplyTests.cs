@@ -19,7 +19,7 @@ public sealed partial class KilledApplyTests
         using var project = new TempProject();
         for (var i = 0; i < Count; i++)
         {
-            project.Write($"personas/p-{i:D4}.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: p-{i:D4}\nspec:\n  persona_name: P {i}\n  system_prompt: You help with {i}.\n");
+            project.WritePersona($"p-{i:D4}", $"P {i}", $"You help with {i}.");
         }
 
         var db = Path.Combine(project.Root, "sandbox.db");

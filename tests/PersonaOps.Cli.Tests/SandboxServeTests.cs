@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 
@@ -7,46 +6,14 @@ namespace PersonaOps.Cli.Tests;
 /// <summary>`personaops sandbox serve` as a real process: it listens on loopback, persists, logs each request and stops on SIGTERM.</summary>
 public sealed class SandboxServeTests
 {
-    private static Process Start(string workingDirectory, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "personaops.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Remove("TAVUS_API_KEY");
-        return Process.Start(info)!;
-    }
-
-    private static async Task<int> TerminateAsync(Process process)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await process.WaitForExitAsync(timeout.Token);
-        return process.ExitCode;
-    }
-
     [Fact]
     public async Task Serve_ListensOnLoopback_Persists_AndStopsCleanlyOnSigterm()
     {
         using var project = new TempProject();
         string? id;
-        using (var first = Start(project.Root, "sandbox", "serve", "--port", "0"))
+        using (var first = CliProcess.Start(project.Root, new Dictionary<string, string>(), "sandbox", "serve", "--port", "0"))
         {
-            var url = await first.StandardOutput.ReadLineAsync();
-            url.ShouldNotBeNull();
+            var url = await FirstLineAsync(first);
             url.ShouldStartWith("http://127.0.0.1:");
             using var client = new HttpClient { BaseAddress = new Uri(url) };
             client.DefaultRequestHeaders.Add("x-api-key", "sandbox");
@@ -54,25 +21,33 @@ public sealed class SandboxServeTests
             created.StatusCode.ShouldBe(HttpStatusCode.OK);
             id = System.Text.Json.Nodes.JsonNode.Parse(await created.Content.ReadAsStringAsync())!["persona_id"]!.GetValue<string>();
 
-            (await TerminateAsync(first)).ShouldBe(0);
-            var stderr = await first.StandardError.ReadToEndAsync();
-            stderr.ShouldContain("API key: sandbox");
-            stderr.ShouldContain("POST /v2/personas -> 200");
-            stderr.ShouldContain("sandbox stopped.");
+            await first.SignalAsync("TERM");
+            var stopped = await first.WaitAsync();
+            stopped.ExitCode.ShouldBe(0);
+            stopped.Stderr.ShouldContain("API key: sandbox");
+            stopped.Stderr.ShouldContain("POST /v2/personas -> 200");
+            stopped.Stderr.ShouldContain("sandbox stopped.");
         }
 
         File.Exists(Path.Combine(project.Root, ".personaops", "sandbox.db")).ShouldBeTrue();
 
-        using var second = Start(project.Root, "sandbox", "serve", "--port", "0", "--api-key", "k2");
-        var again = await second.StandardOutput.ReadLineAsync();
-        using (var client = new HttpClient { BaseAddress = new Uri(again!) })
+        using var second = CliProcess.Start(project.Root, new Dictionary<string, string>(), "sandbox", "serve", "--port", "0", "--api-key", "k2");
+        var again = await FirstLineAsync(second);
+        using (var client = new HttpClient { BaseAddress = new Uri(again) })
         {
             client.DefaultRequestHeaders.Add("x-api-key", "k2");
             (await client.GetStringAsync($"/v2/personas/{id}")).ShouldContain("\"Kept\"");
         }
 
-        await TerminateAsync(second);
-        (await second.StandardError.ReadToEndAsync()).ShouldNotContain("k2");
+        await second.SignalAsync("TERM");
+        (await second.WaitAsync()).Stderr.ShouldNotContain("k2");
+    }
+
+    /// <summary>The address serve prints on its first line of stdout.</summary>
+    private static async Task<string> FirstLineAsync(CliProcess serve)
+    {
+        (await serve.WaitForLinesAsync("http://", 1, TimeSpan.FromSeconds(30))).ShouldBeTrue("serve printed its address");
+        return serve.Stdout.Split('\n')[0];
     }
 
     [Fact]
