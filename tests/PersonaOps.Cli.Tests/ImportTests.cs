@@ -85,15 +85,7 @@ public sealed class ImportTests
     public async Task ExistingManifests_AreNotOverwrittenWithoutForce()
     {
         using var project = new TempProject();
-        project.Write("personas/coach.yaml", """
-            apiVersion: personaops/v1
-            kind: Persona
-            metadata:
-              name: coach
-            spec:
-              persona_name: Coach
-              system_prompt: You coach.
-            """);
+        project.WritePersona("coach", "Coach", "You coach.");
         (await CliRunner.RunAsync(project.Root, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
         var before = File.ReadAllText(Path.Combine(project.Root, "personas", "coach.yaml"));
 
@@ -107,6 +99,22 @@ public sealed class ImportTests
         File.ReadAllText(Path.Combine(project.Root, "personas", "coach.yaml")).ShouldContain("id: p");
         var plan = await CliRunner.RunAsync(project.Root, "plan", "--detailed-exitcode");
         plan.ExitCode.ShouldBe(0, plan.Stdout);
+    }
+
+    [Fact]
+    public async Task AnOutFolderThatCannotBeMade_IsAClearError_WithNothingWritten()
+    {
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach.");
+        (await CliRunner.RunAsync(project.Root, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        project.Write("imported", "a file where the folder should be");
+
+        var result = await CliRunner.RunAsync(project.Root, "import", "--all", "--out", "imported/personas");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("personaops: error: cannot create imported/personas");
+        result.Stderr.ShouldNotContain("internal error");
+        result.Stdout.ShouldBeEmpty();
     }
 
     [Fact]

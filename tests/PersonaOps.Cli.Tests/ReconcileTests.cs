@@ -233,6 +233,20 @@ public sealed class ReconcileTests
     }
 
     [Fact]
+    public async Task APlanFileThatCannotBeSaved_IsAnError_AndNoPlanIsPrinted()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+
+        var result = await Run(project, "plan", "--out", "no-such-folder/plan.json");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("personaops: error: cannot save the plan to no-such-folder/plan.json");
+        result.Stderr.ShouldNotContain("internal error");
+        result.Stdout.ShouldBeEmpty("a plan that was not saved is not shown as if it were");
+    }
+
+    [Fact]
     public async Task ATamperedPlanFile_IsRefused()
     {
         using var project = new TempProject();

@@ -88,11 +88,25 @@ internal static class ImportCommand
             return ExitCodes.Error;
         }
 
-        Directory.CreateDirectory(outDir);
+        try
+        {
+            Directory.CreateDirectory(outDir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"personaops: error: cannot create {Path.GetRelativePath(io.CurrentDirectory, outDir)}: {ex.Message}; nothing was written.");
+            return ExitCodes.Error;
+        }
+
         foreach (var manifest in imported)
         {
             var path = Path.Combine(outDir, manifest.Name + ".yaml");
-            await File.WriteAllTextAsync(path, manifest.Yaml, cancellationToken);
+            if (await AtomicFile.WriteAsync(path, manifest.Yaml) is { } error)
+            {
+                io.Error.WriteLine($"personaops: error: cannot write {Path.GetRelativePath(io.CurrentDirectory, path)}: {error}");
+                return ExitCodes.Error;
+            }
+
             io.Out.WriteLine($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}");
             foreach (var note in manifest.Notes)
             {

@@ -62,11 +62,16 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
+        // The plan file first: a plan whose file could not be saved is an error, not a plan to act on.
+        if (outFile is not null && await AtomicFile.WriteAsync(Path.GetFullPath(outFile, io.CurrentDirectory), PlanDocument.Serialize(plan)) is { } error)
+        {
+            io.Error.WriteLine($"personaops: error: cannot save the plan to {outFile}: {error}");
+            return ExitCodes.Error;
+        }
+
         io.Out.Write(Render(plan, output, arguments.Color, arguments.Verbose));
         if (outFile is not null)
         {
-            var path = Path.GetFullPath(outFile, io.CurrentDirectory);
-            await File.WriteAllTextAsync(path, PlanDocument.Serialize(plan), cancellationToken);
             io.Error.WriteLine($"personaops: saved the plan to {outFile}; apply exactly it with: personaops apply {outFile}");
         }
 
