@@ -15,6 +15,14 @@ public static class CliApp
 {
     public static async Task<int> RunAsync(string[] args, IOContext io, CancellationToken cancellationToken = default)
     {
+        io.Redactor.Add(io.Environment("TAVUS_API_KEY"));
+        await using var stdout = new RedactingWriter(io.Out, io.Redactor);
+        await using var stderr = new RedactingWriter(io.Error, io.Redactor);
+        return await RunRedactedAsync(args, io with { Out = stdout, Error = stderr }, cancellationToken);
+    }
+
+    private static async Task<int> RunRedactedAsync(string[] args, IOContext io, CancellationToken cancellationToken)
+    {
         var root = BuildCommand(io);
         var parseResult = root.Parse(args);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, io.Interruption.Stopping);

@@ -42,6 +42,24 @@ public sealed class SecretCanaryTests
               api_key: ${env:COACH_TTS_API_KEY}
         """;
 
+    [Fact]
+    public async Task AServerErrorThatEchoesASecret_IsPrintedMasked()
+    {
+        // A server that repeats the key it was given in its error, as some APIs do for "invalid key" errors.
+        await using var server = new RawHttpServer(request => request.StartsWith("POST ", StringComparison.Ordinal)
+            ? RawHttpServer.Response(400, "application/json", $$"""{"error": "api_key '{{Canaries["COACH_LLM_API_KEY"]}}' was refused by the LLM; key {{Canaries["TAVUS_API_KEY"]}} has no access"}""")
+            : RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Manifest);
+        var env = new Dictionary<string, string>(Canaries) { ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "apply", "--auto-approve", "--verbose");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stdout.ShouldContain("api_key '(sensitive value)' was refused by the LLM; key (sensitive value) has no access");
+        (result.Stdout + result.Stderr).ShouldNotContain("CANARY");
+    }
+
     [Theory]
     [InlineData(SecretReadBack.Echo)]
     [InlineData(SecretReadBack.Mask)]

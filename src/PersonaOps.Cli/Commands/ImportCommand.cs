@@ -65,6 +65,7 @@ internal static class ImportCommand
             return ExitCodes.Error;
         }
 
+        Workflow.RedactSecretsOf(io, personas);
         var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
         var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());
 

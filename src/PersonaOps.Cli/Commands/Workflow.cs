@@ -143,6 +143,11 @@ internal static class Workflow
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
         }
 
+        foreach (var name in EnvironmentCheck.SecretVariables(manifests))
+        {
+            io.Redactor.Add(io.Environment(name));
+        }
+
         var missing = EnvironmentCheck.Missing(manifests, io.Environment, requireSecrets);
         foreach (var diagnostic in missing)
         {
@@ -210,6 +215,7 @@ internal static class Workflow
         {
             live = await client.ListUserPersonasAsync(cancellationToken);
             Timing(io, arguments, $"read {live.Count} live persona(s)", clock);
+            RedactSecretsOf(io, live);
         }
         catch (TavusApiException ex)
         {
@@ -232,6 +238,21 @@ internal static class Workflow
         }
 
         return (plan, live);
+    }
+
+    /// <summary>Masks, in all output, the secret values the account returned (Tavus may echo them back).</summary>
+    public static void RedactSecretsOf(IOContext io, IEnumerable<System.Text.Json.Nodes.JsonObject> personas)
+    {
+        foreach (var persona in personas)
+        {
+            Core.Schema.PersonaShape.VisitSecrets(persona, (_, value) =>
+            {
+                if (value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var secret))
+                {
+                    io.Redactor.Add(secret);
+                }
+            }, Core.Schema.PersonaSchema.V1);
+        }
     }
 
     /// <summary>Reads a plan saved with plan --out. Null (after saying why on stderr) when it cannot be read or was altered.</summary>

@@ -15,6 +15,9 @@ public sealed record IOContext(
     /// <summary>Where confirmations are read from.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 
+    /// <summary>The secret values to mask in everything written to <see cref="Out"/> and <see cref="Error"/>.</summary>
+    public SecretRedactor Redactor { get; init; } = new();
+
     /// <summary>Ctrl+C and SIGTERM: what the command should stop, and when to abandon what is in flight.</summary>
     public Interruption Interruption { get; init; } = Interruption.None;
 

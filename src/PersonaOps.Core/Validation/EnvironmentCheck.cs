@@ -15,6 +15,24 @@ namespace PersonaOps.Core.Validation;
 /// </summary>
 public static class EnvironmentCheck
 {
+    /// <summary>The variables the manifests' secret fields reference: their values are what must never be shown.</summary>
+    public static IReadOnlySet<string> SecretVariables(IEnumerable<Manifest> manifests, PersonaSchema? schema = null)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spec in manifests.Select(m => m.Spec).OfType<JsonObject>())
+        {
+            PersonaShape.VisitSecrets(spec, (pointer, value) =>
+            {
+                if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && EnvReference.TryParse(v.GetValue<string>(), out var parts, out _))
+                {
+                    names.UnionWith(parts.Where(p => p.IsReference).Select(p => p.Text));
+                }
+            }, schema ?? PersonaSchema.V1);
+        }
+
+        return names;
+    }
+
     public static IReadOnlyList<Diagnostic> Missing(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, PersonaSchema? schema = null)
     {
         schema ??= PersonaSchema.V1;
