@@ -246,6 +246,22 @@ public sealed class ReconcileTests
         result.Stdout.ShouldBeEmpty("a plan that was not saved is not shown as if it were");
     }
 
+    [Theory]
+    [InlineData("plan")]
+    [InlineData("drift")]
+    [InlineData("show", "plan.json")]
+    public async Task GitHubOutput_IsValidatesAlone_AndRefusedAsUsageForAPlan(params string[] command)
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+
+        var result = await Run(project, [.. command, "--output", "github"]);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("--output must be text, json or markdown for a plan (github is validate's format).");
+        File.Exists(Path.Combine(project.Root, ".personaops", "sandbox.db")).ShouldBeFalse("refused before any target was opened");
+    }
+
     [Fact]
     public async Task ATamperedPlanFile_IsRefused()
     {

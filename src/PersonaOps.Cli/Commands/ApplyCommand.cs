@@ -32,26 +32,13 @@ internal static class ApplyCommand
             return await ApplySavedAsync(io, arguments with { Paths = [] }, planFile, force, cancellationToken);
         }
 
-        var manifests = Workflow.LoadManifests(io, arguments, requireSecrets: true);
-        if (manifests is null)
+        await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: true, cancellationToken);
+        if (run is null)
         {
             return ExitCodes.Error;
         }
 
-        using var target = Workflow.OpenTarget(io, arguments);
-        if (target is null)
-        {
-            return ExitCodes.Error;
-        }
-
-        await using var services = Workflow.Services(io, target, arguments);
-        var client = services.GetRequiredService<TavusClient>();
-        if (await Workflow.PlanFromListingAsync(io, arguments, manifests, target, client, cancellationToken) is not { } planning)
-        {
-            return ExitCodes.Error;
-        }
-
-        var (plan, planned) = planning;
+        var (plan, client) = (run.Plan, run.Client);
 
         io.Out.Write(PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
         if (!plan.HasChanges)
@@ -88,7 +75,7 @@ internal static class ApplyCommand
 
         // After a confirmation, time has passed: read the account again. With --auto-approve the plan's own
         // listing is seconds old, and a second one would cost N/100 requests for nothing.
-        var current = autoApprove ? planned : await client.ListUserPersonasAsync(cancellationToken);
+        var current = autoApprove ? run.Live : await client.ListUserPersonasAsync(cancellationToken);
         var live = current.Where(p => TavusClient.Id(p) is not null).ToDictionary(p => TavusClient.Id(p)!, StringComparer.Ordinal);
         return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
     }

@@ -1,17 +1,29 @@
 using System.CommandLine;
 using PersonaOps.Core.Planning;
 using PersonaOps.Core.Rendering;
-using PersonaOps.Tavus;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace PersonaOps.Cli.Commands;
 
 /// <summary><c>personaops plan</c> and <c>personaops drift</c>: read live state and show what apply would do.</summary>
 internal static class PlanCommand
 {
-    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default), json (the saved-plan document) or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
+    /// <summary>--output of plan, drift and show: the formats a plan renders to.</summary>
+    internal static readonly Option<OutputFormat?> Output = CreateOutputOption();
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
+
+    private static Option<OutputFormat?> CreateOutputOption()
+    {
+        var option = new Option<OutputFormat?>("--output", "-o") { Description = "text (default), json (the saved-plan document) or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<OutputFormat?>() is OutputFormat.GitHub)
+            {
+                result.AddError("--output must be text, json or markdown for a plan (github is validate's format).");
+            }
+        });
+        return option;
+    }
 
     public static Command CreatePlan(IOContext io)
     {
@@ -37,30 +49,13 @@ internal static class PlanCommand
 
     private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat output, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
     {
-        if (output is not (OutputFormat.Text or OutputFormat.Json or OutputFormat.Markdown))
-        {
-            io.Error.WriteLine("personaops: error: plan supports --output text, json or markdown.");
-            return ExitCodes.Error;
-        }
-
-        var manifests = Workflow.LoadManifests(io, arguments, requireSecrets: false);
-        if (manifests is null)
+        await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: false, cancellationToken);
+        if (run is null)
         {
             return ExitCodes.Error;
         }
 
-        using var target = Workflow.OpenTarget(io, arguments);
-        if (target is null)
-        {
-            return ExitCodes.Error;
-        }
-
-        await using var services = Workflow.Services(io, target, arguments);
-        var plan = await Workflow.PlanAsync(io, arguments, manifests, target, services.GetRequiredService<TavusClient>(), cancellationToken);
-        if (plan is null)
-        {
-            return ExitCodes.Error;
-        }
+        var plan = run.Plan;
 
         // The plan file first: a plan whose file could not be saved is an error, not a plan to act on.
         if (outFile is not null && await AtomicFile.WriteAsync(Path.GetFullPath(outFile, io.CurrentDirectory), PlanDocument.Serialize(plan)) is { } error)

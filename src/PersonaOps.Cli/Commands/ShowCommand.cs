@@ -8,11 +8,10 @@ namespace PersonaOps.Cli.Commands;
 internal static class ShowCommand
 {
     private static readonly Argument<string> PlanFile = new("planfile") { Description = "A plan saved with plan --out." };
-    private static readonly Option<OutputFormat?> Output = new("--output", "-o") { Description = "text (default), json or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
 
     public static Command Create(IOContext io)
     {
-        var command = new Command("show", "Render a saved plan.") { PlanFile, Output };
+        var command = new Command("show", "Render a saved plan.") { PlanFile, PlanCommand.Output };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetValue(PlanFile)!;
@@ -22,13 +21,7 @@ internal static class ShowCommand
                 return ExitCodes.Error;
             }
 
-            var output = parseResult.GetValue(Output) ?? OutputFormat.Text;
-            if (output is not (OutputFormat.Text or OutputFormat.Json or OutputFormat.Markdown))
-            {
-                io.Error.WriteLine("personaops: error: show supports --output text, json or markdown.");
-                return ExitCodes.Error;
-            }
-
+            var output = parseResult.GetValue(PlanCommand.Output) ?? OutputFormat.Text;
             io.Out.Write(PlanCommand.Render(plan, output, io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), verbose: false));
             return ExitCodes.Success;
         });

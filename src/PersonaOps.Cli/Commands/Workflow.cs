@@ -202,12 +202,44 @@ internal static class Workflow
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Reads the live personas and computes the plan. Null (after saying why) on failure.</summary>
-    public static async Task<Plan?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken) =>
-        (await PlanFromListingAsync(io, arguments, manifests, target, client, cancellationToken))?.Plan;
+    /// <summary>
+    /// The prologue of plan, drift and apply: load and check the manifests, open the target, read the
+    /// account, plan. Null (after saying why on stderr) when any step fails; nothing is sent to the API
+    /// before the manifests are known to be good.
+    /// </summary>
+    public static async Task<PlannedRun?> LoadAndPlanAsync(IOContext io, WorkflowArguments arguments, bool requireSecrets, CancellationToken cancellationToken)
+    {
+        var manifests = LoadManifests(io, arguments, requireSecrets);
+        var target = manifests is null ? null : OpenTarget(io, arguments);
+        if (target is null)
+        {
+            return null;
+        }
 
-    /// <summary><see cref="PlanAsync"/>, with the listing the plan was made from.</summary>
-    public static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanFromListingAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
+        var services = Services(io, target, arguments);
+        var client = services.GetRequiredService<TavusClient>();
+        PlannedRun? run = null;
+        try
+        {
+            if (await PlanAsync(io, arguments, manifests!, target, client, cancellationToken) is { } planned)
+            {
+                run = new PlannedRun(target, services, client, planned.Plan, planned.Live);
+            }
+
+            return run;
+        }
+        finally
+        {
+            if (run is null)
+            {
+                await services.DisposeAsync();
+                target.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Reads the live personas and computes the plan, with the listing it was made from. Null (after saying why) on failure.</summary>
+    private static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -285,5 +317,22 @@ internal static class Workflow
         {
             io.Error.WriteLine($"personaops: {step} in {clock.Elapsed.TotalMilliseconds:F0} ms");
         }
+    }
+}
+
+/// <summary>A plan made against the account, with the target, services and client that made it, for the command to use and then dispose.</summary>
+internal sealed class PlannedRun(Target target, ServiceProvider services, TavusClient client, Plan plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> live) : IAsyncDisposable
+{
+    public TavusClient Client => client;
+
+    public Plan Plan => plan;
+
+    /// <summary>The personas the plan was made from.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live => live;
+
+    public async ValueTask DisposeAsync()
+    {
+        await services.DisposeAsync();
+        target.Dispose();
     }
 }
