@@ -19,6 +19,8 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
 {
     public List<string> Notes { get; } = [];
 
+    public List<string> UncomparableSecrets { get; } = [];
+
     public List<SecretBinding> Secrets { get; } = [];
 
     public JsonObject Target(JsonObject live, JsonObject desired, SchemaField spec)
@@ -125,6 +127,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
         else if (liveText is null || liveText.Length == 0 || Planning.Secrets.IsMask(liveText))
         {
             send = false;
+            UncomparableSecrets.Add(pointer.Text);
             Notes.Add($"{Display(pointer)}: not comparable, because Tavus does not return its value; use --rotate-secrets to send it again.");
         }
         else if (resolved is null)

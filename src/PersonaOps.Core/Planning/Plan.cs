@@ -43,6 +43,12 @@ public sealed record PersonaPlan(
 {
     /// <summary>Terraform's address: how the user refers to this persona.</summary>
     public string Address => $"persona.{Name}";
+
+    /// <summary>
+    /// The secrets (JSON Pointers into spec) Tavus does not return, so the plan cannot tell whether they
+    /// match: worth showing even when nothing else changes, since "no changes" cannot be proven for them.
+    /// </summary>
+    public IReadOnlyList<string> UncomparableSecrets { get; init; } = [];
 }
 
 /// <summary>A problem that stops a manifest from being planned (ambiguous identity, missing variable, ...).</summary>

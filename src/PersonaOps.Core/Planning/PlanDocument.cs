@@ -44,6 +44,7 @@ public static class PlanDocument
                     ["fingerprint"] = s.Fingerprint,
                 }).ToArray()),
                 ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+                ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
             });
         }
 
@@ -119,7 +120,10 @@ public static class PlanDocument
                     (p["changes"]?.AsArray() ?? []).Select(c => new FieldChange(c!["path"]!.GetValue<string>(), c["before"]?.DeepClone(), c["after"]?.DeepClone(), c["sensitive"]!.GetValue<bool>())).ToArray(),
                     (p["secrets"]?.AsArray() ?? []).Select(s => new SecretBinding(s!["pointer"]!.GetValue<string>(), s["reference"]!.GetValue<string>(), s["fingerprint"]?.GetValue<string>())).ToArray(),
                     p["live_fingerprint"]?.GetValue<string>(),
-                    (p["notes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray()));
+                    (p["notes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray())
+                {
+                    UncomparableSecrets = (p["uncomparable_secrets"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
+                });
             }
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(e => new PlanError(e!["name"]!.GetValue<string>(), e["file"]!.GetValue<string>(), e["line"]!.GetValue<int>(), e["message"]!.GetValue<string>())).ToArray();

@@ -147,7 +147,10 @@ public static class Planner
             var secret = IsSecret(op.Path, schema);
             return new FieldChange(op.Path.Text, Mask(before, op.Path, schema), op.Op == PatchOp.Remove ? null : Mask(op.Value, op.Path, schema), secret);
         }).ToArray();
-        return Plan(manifest, live, patch.Count == 0 ? PlanAction.NoOp : PlanAction.Update, patch, null, fieldChanges, diff.Secrets, fingerprint, diff.Notes);
+        return Plan(manifest, live, patch.Count == 0 ? PlanAction.NoOp : PlanAction.Update, patch, null, fieldChanges, diff.Secrets, fingerprint, diff.Notes) with
+        {
+            UncomparableSecrets = diff.UncomparableSecrets,
+        };
     }
 
     private static PersonaPlan Plan(Manifest manifest, JsonObject? live, PlanAction action, JsonPatchDocument patch, JsonObject? body,

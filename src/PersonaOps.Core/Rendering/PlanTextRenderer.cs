@@ -35,7 +35,7 @@ public static class PlanTextRenderer
             }
         }
 
-        var noted = plan.Personas.Where(p => p.Notes.Count > 0 && (verbose || p.Action != PlanAction.NoOp || p.Notes.Any(n => n.Contains("not comparable", StringComparison.Ordinal)))).ToArray();
+        var noted = plan.Personas.Where(p => p.Notes.Count > 0 && (verbose || p.Action != PlanAction.NoOp || p.UncomparableSecrets.Count > 0)).ToArray();
         if (noted.Length > 0)
         {
             text.AppendLine();

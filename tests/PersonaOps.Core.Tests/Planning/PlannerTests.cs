@@ -148,6 +148,8 @@ public sealed class PlannerTests
         var notComparable = PlanOne(manifest, masked);
         notComparable.Action.ShouldBe(PlanAction.NoOp);
         notComparable.Notes.Count(n => n.Contains("not comparable", StringComparison.Ordinal)).ShouldBe(2);
+        notComparable.UncomparableSecrets.ShouldBe(["/layers/llm/api_key", "/layers/llm/headers/Authorization"], ignoreOrder: true);
+        PlanOne(manifest, echoed).UncomparableSecrets.ShouldBeEmpty();
 
         var rotate = PlanOne(manifest, masked, options: new PlanOptions { RotateSecrets = true });
         Ops(rotate).ShouldBe("replace /layers/llm/api_key; replace /layers/llm/headers/Authorization");
