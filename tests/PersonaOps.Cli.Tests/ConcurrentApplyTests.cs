@@ -25,8 +25,9 @@ public sealed class ConcurrentApplyTests
 
         using var store = new PersonaStore(Path.Combine(project.Root, "served.db"));
 
-        // The latency keeps both runs' first listing in flight together, so both plan against the empty account.
-        await using var server = await SandboxServer.StartAsync(new SandboxApi(store, new SandboxOptions { ApiKey = "k", Faults = new FaultOptions { LatencyMs = 400 } }), 0);
+        // The latency keeps both runs' first listing in flight together, so both plan against the empty account
+        // even if one starts up to a second later than the other on a busy machine.
+        await using var server = await SandboxServer.StartAsync(new SandboxApi(store, new SandboxOptions { ApiKey = "k", Faults = new FaultOptions { LatencyMs = 1000 } }), 0);
         var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
 
         var runs = await Task.WhenAll(

@@ -227,7 +227,7 @@ internal static class ApplyCommand
         {
             try
             {
-                await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), abandoning);
+                await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), parallelism, abandoning);
             }
             catch (OperationCanceledException) when (abandoning.IsCancellationRequested)
             {
@@ -281,7 +281,7 @@ internal static class ApplyCommand
     /// Lists the account once after creating, to catch another apply that created the same personas at the
     /// same time (see <see cref="CreateRace"/>). Where the other copy wins, this run deletes its own.
     /// </summary>
-    private static async Task SettleCreateRacesAsync(IOContext io, PersonaPlan[] work, Outcome[] outcomes, string?[] createdIds, TavusClient client, IReadOnlySet<string> knownBefore, CancellationToken cancellationToken)
+    private static async Task SettleCreateRacesAsync(IOContext io, PersonaPlan[] work, Outcome[] outcomes, string?[] createdIds, TavusClient client, IReadOnlySet<string> knownBefore, int parallelism, CancellationToken cancellationToken)
     {
         var created = work.Select((p, i) => (p, i))
             .Where(x => createdIds[x.i] is not null && x.p.PersonaName is not null)
@@ -297,29 +297,32 @@ internal static class ApplyCommand
             return;
         }
 
-        foreach (var race in CreateRace.Find([.. created.Values.Select(c => c.Persona)], listing, knownBefore))
+        var races = CreateRace.Find([.. created.Values.Select(c => c.Persona)], listing, knownBefore);
+        foreach (var race in races.Where(r => !r.WeLost))
         {
-            var others = string.Join(", ", race.OtherIds);
-            if (!race.WeLost)
-            {
-                io.Error.WriteLine($"personaops: warning: {race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time ({others}); this run's copy {race.Ours.Id} is the one kept, and the other run removes its own.");
-                continue;
-            }
+            io.Error.WriteLine($"personaops: warning: {race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time ({string.Join(", ", race.OtherIds)}); this run's copy {race.Ours.Id} is the one kept, and the other run removes its own.");
+        }
 
+        await Parallel.ForEachAsync(races.Where(r => r.WeLost), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (race, token) =>
+        {
             outcomes[created[race.Ours.Id].Index] = Outcome.CreatedElsewhere;
+            var found = $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept)";
             string line;
             try
             {
-                await client.DeletePersonaAsync(race.Ours.Id, cancellationToken);
-                line = $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept); this run removed its own copy {race.Ours.Id}, so there is one";
+                await client.DeletePersonaAsync(race.Ours.Id, token);
+                line = $"{found}; this run removed its own copy {race.Ours.Id}, so there is one";
             }
             catch (TavusApiException ex)
             {
-                line = $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept), and this run could not remove its own copy {race.Ours.Id}: {ex.Message}. Delete it by hand";
+                line = $"{found}, and this run could not remove its own copy {race.Ours.Id}: {ex.Message}. Delete it by hand";
             }
 
-            io.Out.WriteLine(line);
-        }
+            lock (io.Out)
+            {
+                io.Out.WriteLine(line);
+            }
+        });
     }
 
     private static async Task<(string Line, string? CreatedId)> ApplyOneAsync(PersonaPlan persona, Prepared prepared, TavusClient client, IReadOnlyDictionary<string, JsonObject> live, HashSet<string> knownIds, bool force, CancellationToken cancellationToken)
