@@ -71,7 +71,7 @@ public class PlanningBenchmarks
     public ValidationResult LoadAndValidateOneManifest() => ManifestValidator.Validate(_file);
 
     [Benchmark]
-    public IReadOnlyList<PersonaOps.Core.Diagnostics.Diagnostic> CheckEnvironmentOfOneManifest() => EnvironmentCheck.Missing(_manifests, Environment, includeSecrets: true);
+    public EnvironmentCheck.Result CheckEnvironmentOfOneManifest() => EnvironmentCheck.Check(_manifests, Environment, includeSecrets: true);
 
     [Benchmark]
     public Plan PlanOnePersona() => Plan();

@@ -227,7 +227,7 @@ internal static class ApplyCommand
         {
             try
             {
-                await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, live.Keys.ToHashSet(StringComparer.Ordinal), parallelism, abandoning);
+                await SettleCreateRacesAsync(io, work, outcomes, createdIds, client, knownIds, parallelism, abandoning);
             }
             catch (OperationCanceledException) when (abandoning.IsCancellationRequested)
             {

@@ -143,12 +143,12 @@ internal static class Workflow
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
         }
 
-        foreach (var name in EnvironmentCheck.SecretVariables(manifests))
+        var (missing, secretVariables) = EnvironmentCheck.Check(manifests, io.Environment, requireSecrets);
+        foreach (var name in secretVariables)
         {
             io.Redactor.Add(io.Environment(name));
         }
 
-        var missing = EnvironmentCheck.Missing(manifests, io.Environment, requireSecrets);
         foreach (var diagnostic in missing)
         {
             io.Error.WriteLine(DiagnosticFormatter.FormatText(diagnostic));

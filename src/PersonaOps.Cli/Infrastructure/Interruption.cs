@@ -47,9 +47,6 @@ public sealed class Interruption : IDisposable
         return interruption;
     }
 
-    /// <summary>A controllable interruption, for tests.</summary>
-    public static Interruption Manual() => new(null);
-
     /// <summary>Records one interrupt. False once the process should be left to end by itself.</summary>
     public bool Request()
     {

@@ -27,6 +27,7 @@ public static class CreateRace
     public static IReadOnlyList<CreateRaceResult> Find(IReadOnlyList<NewPersona> created, IReadOnlyList<JsonObject> listing, IReadOnlySet<string> knownBeforeApply)
     {
         var ours = created.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var ourCreatedAt = listing.Where(p => Id(p) is { } id && ours.Contains(id)).ToDictionary(p => Id(p)!, CreatedAt, StringComparer.Ordinal);
         var byName = listing
             .Where(p => Id(p) is { } id && !knownBeforeApply.Contains(id) && !ours.Contains(id))
             .GroupBy(p => Text(p, "persona_name") ?? "", StringComparer.Ordinal)
@@ -39,10 +40,9 @@ public static class CreateRace
                 continue;
             }
 
-            var ourCreatedAt = listing.FirstOrDefault(p => Id(p) == persona.Id) is { } self ? CreatedAt(self) : DateTimeOffset.MaxValue;
             var keeper = others
                 .Select(p => (Id: Id(p)!, At: CreatedAt(p)))
-                .Append((Id: persona.Id, At: ourCreatedAt))
+                .Append((Id: persona.Id, At: ourCreatedAt.GetValueOrDefault(persona.Id, DateTimeOffset.MaxValue)))
                 .OrderBy(c => c.At)
                 .ThenBy(c => c.Id, StringComparer.Ordinal)
                 .First();
@@ -52,7 +52,7 @@ public static class CreateRace
         return results;
     }
 
-    private static string? Id(JsonObject persona) => Text(persona, "persona_id");
+    private static string? Id(JsonObject persona) => Planner.Id(persona);
 
     private static string? Text(JsonObject persona, string field) =>
         persona[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

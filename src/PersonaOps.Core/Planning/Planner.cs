@@ -271,7 +271,7 @@ public static class Planner
         return value.DeepClone();
     }
 
-    private static string? Id(JsonNode persona) =>
+    internal static string? Id(JsonNode persona) =>
         persona["persona_id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
 

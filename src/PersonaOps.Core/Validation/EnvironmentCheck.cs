@@ -15,28 +15,17 @@ namespace PersonaOps.Core.Validation;
 /// </summary>
 public static class EnvironmentCheck
 {
-    /// <summary>The variables the manifests' secret fields reference: their values are what must never be shown.</summary>
-    public static IReadOnlySet<string> SecretVariables(IEnumerable<Manifest> manifests, PersonaSchema? schema = null)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var spec in manifests.Select(m => m.Spec).OfType<JsonObject>())
-        {
-            PersonaShape.VisitSecrets(spec, (pointer, value) =>
-            {
-                if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && EnvReference.TryParse(v.GetValue<string>(), out var parts, out _))
-                {
-                    names.UnionWith(parts.Where(p => p.IsReference).Select(p => p.Text));
-                }
-            }, schema ?? PersonaSchema.V1);
-        }
+    /// <summary>
+    /// The references that cannot be resolved (<see cref="Result.Missing"/>), and the variables the secret
+    /// fields reference (<see cref="Result.SecretVariables"/>: their values are what must never be shown).
+    /// </summary>
+    public sealed record Result(IReadOnlyList<Diagnostic> Missing, IReadOnlySet<string> SecretVariables);
 
-        return names;
-    }
-
-    public static IReadOnlyList<Diagnostic> Missing(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, PersonaSchema? schema = null)
+    public static Result Check(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, PersonaSchema? schema = null)
     {
         schema ??= PersonaSchema.V1;
         var diagnostics = new List<Diagnostic>();
+        var secretVariables = new HashSet<string>(StringComparer.Ordinal);
         foreach (var manifest in manifests)
         {
             if (manifest.Spec is null)
@@ -79,7 +68,17 @@ public static class EnvironmentCheck
                         }
 
                         var isSecret = secrets.Contains(pointer.Text);
-                        if ((includeSecrets || !isSecret) && EnvReference.TryParse(text, out var parts, out _))
+                        if (!EnvReference.TryParse(text, out var parts, out _))
+                        {
+                            break;
+                        }
+
+                        if (isSecret)
+                        {
+                            secretVariables.UnionWith(parts.Where(p => p.IsReference).Select(p => p.Text));
+                        }
+
+                        if (includeSecrets || !isSecret)
                         {
                             foreach (var name in parts.Where(p => p.IsReference && environment(p.Text) is null).Select(p => p.Text).Distinct(StringComparer.Ordinal))
                             {
@@ -93,6 +92,6 @@ public static class EnvironmentCheck
             }
         }
 
-        return diagnostics;
+        return new Result(diagnostics, secretVariables);
     }
 }
