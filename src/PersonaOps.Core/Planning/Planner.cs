@@ -126,7 +126,7 @@ public static class Planner
         {
             return live is null
                 ? Plan(manifest, null, PlanAction.NoOp, JsonPatchDocument.Empty, null, [], [], null, ["already absent"])
-                : Plan(manifest, live, PlanAction.Delete, JsonPatchDocument.Empty, null, [], [], fingerprint, []);
+                : Plan(manifest, live, PlanAction.Delete, JsonPatchDocument.Empty, null, Deleted(live, schema), [], fingerprint, []);
         }
 
         var desired = ResolveReferences(manifest, manifest.Spec!.DeepClone().AsObject(), environment, schema);
@@ -173,6 +173,13 @@ public static class Planner
             }
         }
     }
+
+    /// <summary>What a delete removes: every field of the live persona but the server-owned ones, secrets masked.</summary>
+    private static List<FieldChange> Deleted(JsonObject live, PersonaSchema schema) =>
+        live.Where(p => p.Value is not null && schema.Spec.Member(p.Key)?.IsReadOnly != true)
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new FieldChange(JsonPointer.Root.Append(p.Key).Text, Mask(p.Value, JsonPointer.Root.Append(p.Key), schema), null, IsSecret(JsonPointer.Root.Append(p.Key), schema)))
+            .ToList();
 
     private static SchemaField? SchemaAt(JsonPointer pointer, PersonaSchema schema)
     {

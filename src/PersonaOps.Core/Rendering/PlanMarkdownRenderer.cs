@@ -1,16 +1,25 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using PersonaOps.Core.Planning;
 
 namespace PersonaOps.Core.Rendering;
 
+/// <summary>Where a comment was computed: the commit and the CI run, when the caller knows them.</summary>
+public sealed record MarkdownContext(string? Commit = null, string? RunUrl = null)
+{
+    public static readonly MarkdownContext None = new();
+}
+
 /// <summary>
-/// Renders a plan as a pull-request comment (cli.md): the hidden marker on the first line, the summary
-/// and counts outside any <c>&lt;details&gt;</c>, then one collapsed <c>diff</c> block per persona.
-/// User text (prompts, names, file names, notes) can neither close a block nor forge the marker:
-/// text in HTML is entity-escaped; text in a code block sits inside a fence longer than any backtick run
-/// it contains, and any comment opener in it is broken with a zero-width space. The whole comment stays
-/// under GitHub's 65,536-character limit; what is cut is said, with where to find the full plan.
+/// Renders a plan as a pull-request comment (cli.md): the hidden marker on the first line; above the fold
+/// the summary, the commit and run it was computed for, a warning naming every deletion, and a summary
+/// table; then one collapsed <c>diff</c> block per persona, laid out from its <see cref="ChangeView"/>.
+/// User text (prompts, names, file names, notes) can neither close a block nor forge the marker: text in
+/// HTML is entity-escaped; text in a code block sits inside a fence longer than any backtick run it
+/// contains, and any comment opener in it is broken with a zero-width space. Every part is budgeted, the
+/// table and the deletion list included, so the comment stays under GitHub's 65,536-character limit for any
+/// plan; what is left out is said, with where to find the full plan.
 /// </summary>
 public static class PlanMarkdownRenderer
 {
@@ -23,40 +32,50 @@ public static class PlanMarkdownRenderer
     /// <summary>What each block and the closing lines are kept under, leaving room for the cut notice.</summary>
     private const int Reserve = 2_000;
 
+    /// <summary>Rows of the summary table (and names in the deletion warning) shown before the rest is summarised.</summary>
+    private const int TableRows = 50;
+
     public static string Marker(Plan plan) => Marker(PlanDocument.Fingerprint(plan));
 
     private static string Marker(string fingerprint) => $"{MarkerPrefix}{fingerprint.Replace("sha256:", "sha256=", StringComparison.Ordinal)} -->";
 
-    public static string Render(Plan plan, int limit = GitHubCommentLimit)
+    public static string Render(Plan plan, int limit = GitHubCommentLimit, ChangeVoice voice = ChangeVoice.Plan, MarkdownContext? context = null)
     {
+        context ??= MarkdownContext.None;
         var head = new StringBuilder();
         var fingerprint = PlanDocument.Fingerprint(plan);
         head.Append(Marker(fingerprint)).Append('\n');
         var changing = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
         if (changing.Length == 0)
         {
-            head.Append("### PersonaOps plan: no changes\n\n");
+            head.Append(voice == ChangeVoice.Plan ? "### PersonaOps plan: no changes\n\n" : "### PersonaOps drift: none\n\n");
             head.Append($"The personas on {Code(plan.Target)} match the manifests ({Count(plan.Personas.Count, "persona")}).\n");
+            head.Append(Provenance(context));
         }
         else
         {
-            head.Append($"### PersonaOps plan: {plan.ToAdd} to add, {plan.ToChange} to change, {plan.ToDelete} to delete\n\n");
-            head.Append($"Target {Code(plan.Target)}; {Count(plan.Personas.Count - changing.Length, "persona")} unchanged.\n\n");
-            head.Append("| | Persona | Manifest | Fields |\n|---|---|---|---|\n");
-            foreach (var persona in changing)
+            head.Append(voice == ChangeVoice.Plan
+                ? $"### PersonaOps plan: {plan.ToAdd} to add, {plan.ToChange} to change, {plan.ToDelete} to delete\n\n"
+                : $"### PersonaOps drift: {Count(changing.Length, "persona")} {(changing.Length == 1 ? "differs" : "differ")} from Git\n\n");
+            if (voice == ChangeVoice.Drift)
             {
-                head.Append($"| {Symbol(persona.Action)} | {Code(persona.Address)} | {Code(persona.File)} | {FieldCount(persona)} |\n");
+                head.Append("These personas were changed outside PersonaOps, or their manifests were not applied yet; `personaops apply` would set them back to what Git holds.\n\n");
             }
+
+            head.Append($"Target {Code(plan.Target)}; {Count(plan.Personas.Count - changing.Length, "persona")} unchanged.\n");
+            head.Append(Provenance(context));
+            head.Append(DeletionWarning(changing, voice));
+            head.Append(Table(changing, voice));
         }
 
         var notes = NotesBlock(plan);
-        var footer = "\n<sub>Plan fingerprint " + Code(fingerprint) + ". Rendered by <code>personaops plan --output markdown</code>.</sub>\n";
+        var footer = "\n<sub>Plan fingerprint " + Code(fingerprint) + ". Rendered by <code>personaops " + (voice == ChangeVoice.Plan ? "plan" : "drift") + " --output markdown</code>.</sub>\n";
         var budget = limit - head.Length - footer.Length - Reserve;
         var body = new StringBuilder();
         var shown = 0;
         foreach (var persona in changing)
         {
-            var block = PersonaBlock(persona, Math.Min(budget - body.Length - notes.Length, limit / 2));
+            var block = PersonaBlock(persona, voice, Math.Min(budget - body.Length - notes.Length, limit / 2));
             if (block is null)
             {
                 break;
@@ -69,7 +88,7 @@ public static class PlanMarkdownRenderer
         var output = new StringBuilder().Append(head).Append(body);
         if (shown < changing.Length)
         {
-            output.Append($"\n> [!NOTE]\n> {changing.Length - shown} more of {changing.Length} changed personas are not shown: the comment would pass GitHub's {GitHubCommentLimit:N0}-character limit. " +
+            output.Append($"\n> [!NOTE]\n> {changing.Length - shown} more of {changing.Length} changed personas are not shown: the comment would pass GitHub's {GitHubCommentLimit.ToString("N0", CultureInfo.InvariantCulture)}-character limit. " +
                 "The saved plan holds them all; render it with `personaops show plan.json`.\n");
         }
 
@@ -82,18 +101,77 @@ public static class PlanMarkdownRenderer
         return output.ToString();
     }
 
-    private static string? PersonaBlock(PersonaPlan persona, int budget)
+    /// <summary>The commit and the CI run the comment was computed for, when known.</summary>
+    private static string Provenance(MarkdownContext context)
+    {
+        var commit = context.Commit is { Length: > 0 } sha ? $"commit {Code(sha.Length > 12 && sha.All(char.IsAsciiHexDigit) ? sha[..12] : sha)}" : null;
+        var run = context.RunUrl is { Length: > 0 } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+            ? $"<a href=\"{WebUtility.HtmlEncode(uri.AbsoluteUri)}\">this run</a>"
+            : null;
+        return (commit, run) switch
+        {
+            (null, null) => "",
+            (_, null) => $"\nComputed for {commit}.\n",
+            (null, _) => $"\nComputed in {run}.\n",
+            _ => $"\nComputed for {commit} in {run}.\n",
+        };
+    }
+
+    /// <summary>Every persona the plan deletes, above the fold: a deletion must not hide in a collapsed block.</summary>
+    private static string DeletionWarning(PersonaPlan[] changing, ChangeVoice voice)
+    {
+        var deletes = changing.Where(p => p.Action == PlanAction.Delete).ToArray();
+        if (deletes.Length == 0)
+        {
+            return "";
+        }
+
+        var names = deletes.Take(TableRows).Select(p => Code(p.Address) + (p.LiveId is null ? "" : $" ({Code(p.LiveId)})"));
+        var more = deletes.Length > TableRows ? $", and {deletes.Length - TableRows} more" : "";
+        var verb = voice == ChangeVoice.Plan ? "This plan deletes" : "Git says these should not exist; apply would delete";
+        return $"\n> [!WARNING]\n> {verb} {Count(deletes.Length, "persona")}, with every field listed below: {string.Join(", ", names)}{more}.\n";
+    }
+
+    /// <summary>The summary table, at most <see cref="TableRows"/> rows; the rest are counted by action.</summary>
+    private static string Table(PersonaPlan[] changing, ChangeVoice voice)
+    {
+        var table = new StringBuilder("\n| | Persona | Manifest | Fields |\n|---|---|---|---|\n");
+        foreach (var persona in changing.Take(TableRows))
+        {
+            table.Append($"| {Symbol(persona.Action)} | {Code(persona.Address)} | {Code(persona.File)} | {FieldCount(persona, voice)} |\n");
+        }
+
+        if (changing.Length > TableRows)
+        {
+            var rest = changing.Skip(TableRows).ToArray();
+            var counts = string.Join(", ", new[]
+            {
+                (PlanAction.Create, voice == ChangeVoice.Plan ? "to add" : "missing live"),
+                (PlanAction.Update, voice == ChangeVoice.Plan ? "to change" : "differing"),
+                (PlanAction.Delete, voice == ChangeVoice.Plan ? "to delete" : "to be deleted"),
+            }.Select(a => (Count: rest.Count(p => p.Action == a.Item1), Label: a.Item2)).Where(a => a.Count > 0).Select(a => $"{a.Count} {a.Label}"));
+            table.Append($"| | {rest.Length} more personas | | {counts} |\n");
+            table.Append($"\nThe table shows the first {TableRows} of {changing.Length} changed personas; the saved plan lists them all.\n");
+        }
+
+        return table.ToString();
+    }
+
+    private static string? PersonaBlock(PersonaPlan persona, ChangeVoice voice, int budget)
     {
         var id = persona.LiveId is null ? "" : $" <code>{Html(persona.LiveId)}</code>";
-        var verb = persona.Action switch
+        var verb = (voice, persona.Action) switch
         {
-            PlanAction.Create => "will be created",
-            PlanAction.Update => "will be updated in place",
-            _ => "will be deleted",
+            (ChangeVoice.Plan, PlanAction.Create) => "will be created",
+            (ChangeVoice.Plan, PlanAction.Update) => "will be updated in place",
+            (ChangeVoice.Plan, _) => "will be deleted",
+            (_, PlanAction.Create) => "is in Git but does not exist live",
+            (_, PlanAction.Update) => "differs from Git",
+            _ => "exists live, but its manifest says ensure: absent",
         };
         var open = $"\n<details><summary>{Symbol(persona.Action)} <code>{Html(persona.Address)}</code>{id} {verb}</summary>\n\n";
         const string close = "\n</details>\n";
-        var lines = PlanTextRenderer.RenderPersonaForDiff(persona).Select(Neutralise).ToList();
+        var lines = ChangeView.Persona(persona, voice).Select(DiffLine).ToList();
         var fence = Fence(lines);
         var frame = open.Length + (fence.Length * 2) + "diff\n\n\n".Length + close.Length;
         if (frame + 200 > budget)
@@ -116,6 +194,20 @@ public static class PlanMarkdownRenderer
         }
 
         return $"{open}{fence}diff\n{string.Join('\n', kept).TrimEnd()}\n{fence}\n{close}";
+    }
+
+    /// <summary>A view line for a <c>diff</c> block: the mark in the first column (<c>~</c> as <c>!</c>), then the line.</summary>
+    private static string DiffLine(ViewLine line)
+    {
+        var mark = line.Mark switch
+        {
+            LineMark.Add => '+',
+            LineMark.Remove => '-',
+            LineMark.Change => '!',
+            _ => ' ',
+        };
+        var text = new string(' ', line.Indent) + " " + line.Text;
+        return Neutralise(mark + (line.Text.Length == 0 ? text.TrimEnd() : text));
     }
 
     private static string NotesBlock(Plan plan)
@@ -158,7 +250,7 @@ public static class PlanMarkdownRenderer
     /// <summary>Inline code that shows any text literally: HTML, entity-escaped, so backticks and pipes are inert too.</summary>
     private static string Code(string text) => $"<code>{Html(text).Replace("|", "&#124;", StringComparison.Ordinal)}</code>";
 
-    private static string Html(string text) => WebUtility.HtmlEncode(text.ReplaceLineEndings(" ")).Replace("`", "&#96;", StringComparison.Ordinal);
+    private static string Html(string text) => WebUtility.HtmlEncode(TextEscape.Control(text.ReplaceLineEndings(" "))).Replace("`", "&#96;", StringComparison.Ordinal);
 
     private static string Symbol(PlanAction action) => action switch
     {
@@ -168,7 +260,10 @@ public static class PlanMarkdownRenderer
         _ => "",
     };
 
-    private static string FieldCount(PersonaPlan persona) => persona.Action == PlanAction.Delete ? "all" : persona.Changes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string FieldCount(PersonaPlan persona, ChangeVoice voice) =>
+        persona.Action == PlanAction.Delete ? "all"
+        : voice == ChangeVoice.Drift && persona.Action == PlanAction.Create ? "missing"
+        : persona.Changes.Count.ToString(CultureInfo.InvariantCulture);
 
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

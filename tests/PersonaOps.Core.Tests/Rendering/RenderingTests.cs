@@ -9,106 +9,12 @@ using PersonaOps.Core.Validation;
 namespace PersonaOps.Core.Tests.Rendering;
 
 /// <summary>
-/// The three renderings of a plan, checked against golden files (set PERSONAOPS_UPDATE_GOLDEN=1 to rewrite
-/// them after a deliberate change, then review the diff), and the Markdown comment fed hostile text.
+/// The Markdown comment fed hostile text and plans of every size. The renderings of each diff rule are case
+/// folders (see <c>Cases/CaseTests.cs</c>).
 /// </summary>
 public sealed class RenderingTests
 {
     private const string Target = "https://tavusapi.com";
-
-    private static readonly string[] Manifests =
-    [
-        """
-        apiVersion: personaops/v1
-        kind: Persona
-        metadata:
-          name: coach
-        spec:
-          persona_name: Coach
-          system_prompt: |
-            You are a coach.
-            Ask one question at a time.
-            Keep answers under thirty seconds.
-            Never give medical advice.
-          pipeline_mode: full
-          layers:
-            llm:
-              model: my-llm
-              base_url: https://llm.example.com/v1
-              api_key: ${env:LLM_KEY}
-            conversational_flow:
-              turn_taking_patience: high
-        """,
-        """
-        apiVersion: personaops/v1
-        kind: Persona
-        metadata:
-          name: greeter
-        spec:
-          persona_name: Greeter
-          system_prompt: You greet visitors.
-          default_replica_id: r665388ec672
-          layers:
-            tts:
-              tts_engine: elevenlabs
-              api_key: ${env:TTS_KEY}
-        """,
-        """
-        apiVersion: personaops/v1
-        kind: Persona
-        metadata:
-          name: retired
-          ensure: absent
-        spec:
-          persona_name: Retired
-        """,
-        """
-        apiVersion: personaops/v1
-        kind: Persona
-        metadata:
-          name: steady
-        spec:
-          persona_name: Steady
-          system_prompt: Nothing changes here.
-        """,
-    ];
-
-    private const string Live = """
-        [
-          {"persona_id":"p00000000c0ac","persona_name":"Coach","system_prompt":"You are a coach.\nAsk two questions at a time.\nKeep answers under thirty seconds.\nNever give medical advice.\n",
-           "pipeline_mode":"full","context":"Old context","layers":{"llm":{"model":"my-llm","base_url":"https://llm.example.com/v1","api_key":"****"},"conversational_flow":{"turn_taking_patience":"low"}}},
-          {"persona_id":"p0000000dead0","persona_name":"Retired","system_prompt":"Old."},
-          {"persona_id":"p00000005eady","persona_name":"Steady","system_prompt":"Nothing changes here."}
-        ]
-        """;
-
-    private static Plan SamplePlan()
-    {
-        var result = ManifestValidator.Validate(Manifests.Select((yaml, i) => new SourceFile($"personas/{i}.yaml", Encoding.UTF8.GetBytes(yaml))));
-        result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
-        var live = JsonNode.Parse(Live)!.AsArray().Select(p => p!.AsObject()).ToArray();
-        var plan = Planner.Create(Target, result.Manifests, live, name => name + "-value");
-        plan.Errors.ShouldBeEmpty();
-        return plan;
-    }
-
-    [Fact]
-    public void Text_MatchesTheGoldenFile() => Golden("plan.txt", PlanTextRenderer.Render(SamplePlan()));
-
-    [Fact]
-    public void Json_MatchesTheGoldenFile() => Golden("plan.json", PlanDocument.Serialize(SamplePlan()) + "\n");
-
-    [Fact]
-    public void Markdown_MatchesTheGoldenFile() => Golden("plan.md", PlanMarkdownRenderer.Render(SamplePlan()));
-
-    [Fact]
-    public void Json_RoundTripsToTheSamePlan()
-    {
-        var plan = SamplePlan();
-        PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeTrue(error);
-        PlanTextRenderer.Render(parsed!).ShouldBe(PlanTextRenderer.Render(plan));
-        PlanMarkdownRenderer.Render(parsed!).ShouldBe(PlanMarkdownRenderer.Render(plan));
-    }
 
     [Fact]
     public void Markdown_HostileTextCannotBreakTheCommentOrForgeTheMarker()
@@ -238,18 +144,5 @@ public sealed class RenderingTests
         }
 
         return count;
-    }
-
-    private static void Golden(string name, string actual, [CallerFilePath] string here = "")
-    {
-        var path = Path.Combine(Path.GetDirectoryName(here)!, "golden", name);
-        if (Environment.GetEnvironmentVariable("PERSONAOPS_UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllText(path, actual);
-            return;
-        }
-
-        File.Exists(path).ShouldBeTrue($"golden file {name} is missing; run the tests with PERSONAOPS_UPDATE_GOLDEN=1 to write it");
-        actual.ReplaceLineEndings("\n").ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"{name} differs from its golden file; if the change is meant, rerun with PERSONAOPS_UPDATE_GOLDEN=1 and review the diff");
     }
 }

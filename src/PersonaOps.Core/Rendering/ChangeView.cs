@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Schema;
+
+namespace PersonaOps.Core.Rendering;
+
+/// <summary>
+/// The change view of a plan: for each changing persona, the lines that show what changes, computed once
+/// from the plan's values and laid out by each renderer (text, Markdown). In the plan's voice it says what
+/// apply will do; in drift's voice, how live differs from Git.
+/// </summary>
+public static class ChangeView
+{
+    private const int FieldIndent = 6;
+
+    public static IReadOnlyList<ViewLine> Persona(PersonaPlan persona, ChangeVoice voice = ChangeVoice.Plan, PersonaSchema? schema = null)
+    {
+        schema ??= PersonaSchema.V1;
+        var lines = new List<ViewLine>();
+        var id = persona.LiveId is null ? "" : $" [{persona.LiveId}]";
+        var where = TextEscape.Control($"{persona.Address} ({persona.File}){id}");
+        if (voice == ChangeVoice.Drift)
+        {
+            lines.Add(ViewLine.Of(0, LineMark.None, persona.Action switch
+            {
+                PlanAction.Create => $"# {where} is in Git but does not exist live",
+                PlanAction.Delete => $"# {where} exists live, but its manifest says ensure: absent",
+                _ => $"# {where} differs from Git",
+            }, SegmentStyle.Heading));
+            if (persona.Action == PlanAction.Update)
+            {
+                lines.AddRange(Fields(persona, voice, schema));
+            }
+
+            return lines;
+        }
+
+        var (verb, mark) = persona.Action switch
+        {
+            PlanAction.Create => ("will be created", LineMark.Add),
+            PlanAction.Update => ("will be updated in-place", LineMark.Change),
+            _ => ("will be deleted", LineMark.Remove),
+        };
+        lines.Add(ViewLine.Of(0, LineMark.None, $"# {where} {verb}", SegmentStyle.Heading));
+        lines.Add(ViewLine.Of(2, mark, $"persona \"{TextEscape.Control(persona.Name)}\" {{"));
+        if (persona.Action == PlanAction.Delete && persona.Changes.Count == 0)
+        {
+            // A plan file written before deletes listed their fields: what it recorded.
+            lines.Add(ViewLine.Of(FieldIndent, LineMark.Remove, $"persona_name = {TextEscape.Control(ValueDiff.Json(JsonValue.Create(persona.PersonaName)))}"));
+        }
+
+        lines.AddRange(Fields(persona, voice, schema));
+        lines.Add(ViewLine.Of(2, LineMark.None, "}"));
+        return lines;
+    }
+
+    private static List<ViewLine> Fields(PersonaPlan persona, ChangeVoice voice, PersonaSchema schema)
+    {
+        var diff = new ValueDiff(voice);
+        var labels = persona.Changes.Select(c => Validation.FieldPath.Display(c.Path)).ToArray();
+        var pad = labels.Select(l => TextEscape.Control(l).Length).DefaultIfEmpty(0).Max();
+        for (var i = 0; i < persona.Changes.Count; i++)
+        {
+            var change = persona.Changes[i];
+            diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, At(JsonPointer.Parse(change.Path), schema), change.Sensitive);
+        }
+
+        return diff.Lines;
+    }
+
+    /// <summary>What the schema says of the value at <paramref name="pointer"/> in spec, or null.</summary>
+    internal static SchemaField? At(JsonPointer pointer, PersonaSchema schema)
+    {
+        SchemaField? field = schema.Spec;
+        foreach (var token in pointer.Tokens)
+        {
+            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
+        }
+
+        return field;
+    }
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Schema;
+
+namespace PersonaOps.Core.Rendering;
+
+/// <summary>
+/// The structural diff of one changed value, as lines, the way <c>terraform plan</c> shows one: objects key
+/// by key, arrays element by element (matched by the schema's <c>x-personaops-key</c>, such as tools by
+/// <c>function.name</c>; sets by value; other arrays by position, aligned by a longest common subsequence so
+/// that one insertion does not show every later element as changed), multi-line strings by line and long
+/// one-line strings by word. Nothing is ever cut: unchanged parts fold into a counted comment, changed parts
+/// are shown whole. Secrets arrive masked and stay <c>(sensitive value)</c>.
+/// </summary>
+internal sealed class ValueDiff(ChangeVoice voice)
+{
+    /// <summary>Columns one nesting level adds.</summary>
+    private const int Step = 4;
+
+    /// <summary>One-line strings longer than this (or marked <c>x-personaops-compare: text</c>) are diffed word by word.</summary>
+    private const int LongString = 80;
+
+    /// <summary>True while the children of a value added or removed whole are shown: they need no "-> null" each.</summary>
+    private bool _whole;
+
+    public List<ViewLine> Lines { get; } = [];
+
+    /// <summary>A labelled change at <paramref name="indent"/>; <paramref name="pad"/> aligns sibling labels.</summary>
+    public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false)
+    {
+        var prefix = label.Length == 0 ? ""
+            : voice == ChangeVoice.Plan ? TextEscape.Control(label).PadRight(pad) + " = "
+            : (TextEscape.Control(label) + ":").PadRight(pad + 1) + " ";
+        if (before is null && after is null)
+        {
+            return;
+        }
+
+        if (sensitive || field?.IsWriteOnly == true || IsMasked(before) || IsMasked(after))
+        {
+            Secret(indent, prefix, before, after);
+            return;
+        }
+
+        switch (before, after)
+        {
+            case (JsonObject b, JsonObject a):
+                Open(indent, LineMark.Change, prefix, "{");
+                Members(indent + Step, b, a, field);
+                Lines.Add(ViewLine.Of(indent, LineMark.None, "}"));
+                return;
+            case (null, JsonObject a):
+                Open(indent, LineMark.Add, prefix, "{");
+                Whole(() => Members(indent + Step, new JsonObject(), a, field));
+                Lines.Add(ViewLine.Of(indent, LineMark.None, "}"));
+                return;
+            case (JsonObject b, null):
+                Open(indent, LineMark.Remove, prefix, "{");
+                Whole(() => Members(indent + Step, b, new JsonObject(), field));
+                Lines.Add(ViewLine.Of(indent, LineMark.None, voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? "} -> null" : "}"));
+                return;
+            case (JsonArray b, JsonArray a):
+                Open(indent, LineMark.Change, prefix, "[");
+                Elements(indent + Step, b, a, field);
+                Lines.Add(ViewLine.Of(indent, LineMark.None, "]"));
+                return;
+            case (null, JsonArray a):
+                Open(indent, LineMark.Add, prefix, "[");
+                Whole(() => Elements(indent + Step, [], a, field));
+                Lines.Add(ViewLine.Of(indent, LineMark.None, "]"));
+                return;
+            case (JsonArray b, null):
+                Open(indent, LineMark.Remove, prefix, "[");
+                Whole(() => Elements(indent + Step, b, [], field));
+                Lines.Add(ViewLine.Of(indent, LineMark.None, voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? "] -> null" : "]"));
+                return;
+        }
+
+        var beforeText = StringOf(before);
+        var afterText = StringOf(after);
+        if (IsMultiline(beforeText) || IsMultiline(afterText))
+        {
+            Open(indent, Mark(before, after), prefix, "<<-EOT");
+            Lines.AddRange(TextDiff.Lines(beforeText ?? "", afterText ?? "", indent + Step));
+            Lines.Add(ViewLine.Of(indent, LineMark.None, "EOT"));
+            return;
+        }
+
+        if (beforeText is not null && afterText is not null && (field?.Compare == CompareMode.Text || beforeText.Length > LongString || afterText.Length > LongString))
+        {
+            Open(indent, LineMark.Change, prefix, "<<-EOT");
+            Lines[^1] = Lines[^1] with { Segments = [.. Lines[^1].Segments, new Segment("  # one line, wrapped; [-removed-] {+added+} words", SegmentStyle.Comment)] };
+            Lines.AddRange(TextDiff.Words(beforeText, afterText, indent + Step));
+            Lines.Add(ViewLine.Of(indent, LineMark.None, "EOT"));
+            return;
+        }
+
+        Scalar(indent, prefix, before, after);
+    }
+
+    private void Members(int indent, JsonObject before, JsonObject after, SchemaField? field)
+    {
+        var keys = new SortedSet<string>(before.Select(p => p.Key), StringComparer.Ordinal);
+        keys.UnionWith(after.Select(p => p.Key));
+        var changed = keys.Where(k => !JsonEquality.DeepEquals(before[k], after[k]) || (before.ContainsKey(k) != after.ContainsKey(k))).ToArray();
+        var pad = changed.Select(k => TextEscape.Control(Label(k)).Length).DefaultIfEmpty(0).Max();
+        foreach (var key in changed)
+        {
+            before.TryGetPropertyValue(key, out var b);
+            after.TryGetPropertyValue(key, out var a);
+            Field(indent, Label(key), pad, b, a, field?.Member(key));
+        }
+
+        Hidden(indent, keys.Count - changed.Length, "attribute");
+    }
+
+    private void Elements(int indent, JsonArray before, JsonArray after, SchemaField? field)
+    {
+        var items = field?.Items;
+        if (field?.Compare == CompareMode.Set)
+        {
+            var key = field.SetKey is { } k ? JsonPointer.Parse(k) : null;
+            string Identity(JsonNode? item) => key is not null && key.TryResolve(item, out var v) ? CanonicalJson.Serialize(v) : CanonicalJson.Serialize(item);
+            var old = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            foreach (var item in before)
+            {
+                old.TryAdd(Identity(item), item);
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var unchanged = 0;
+            foreach (var item in after)
+            {
+                var id = Identity(item);
+                seen.Add(id);
+                if (!old.TryGetValue(id, out var match))
+                {
+                    Field(indent, "", 0, null, item, items);
+                }
+                else if (JsonEquality.DeepEquals(match, item))
+                {
+                    unchanged++;
+                }
+                else
+                {
+                    var start = Lines.Count;
+                    Field(indent, "", 0, match, item, items);
+                    if (key is not null && Lines.Count > start)
+                    {
+                        Lines[start] = Lines[start] with { Segments = [.. Lines[start].Segments, new Segment($"  # {Validation.FieldPath.Display(key)} = {TextEscape.Control(Json(key.TryResolve(item, out var name) ? name : null))}", SegmentStyle.Comment)] };
+                    }
+                }
+            }
+
+            foreach (var item in before.Where(item => !seen.Contains(Identity(item))))
+            {
+                Field(indent, "", 0, item, null, items);
+            }
+
+            Hidden(indent, unchanged, "element");
+            return;
+        }
+
+        var hidden = 0;
+        foreach (var (b, a) in ArrayAlignment.Align(before, after))
+        {
+            if (b is not null && a is not null && JsonEquality.DeepEquals(b.Value, a.Value))
+            {
+                hidden++;
+                continue;
+            }
+
+            Field(indent, "", 0, b?.Value, a?.Value, items);
+        }
+
+        Hidden(indent, hidden, "element");
+    }
+
+    private void Secret(int indent, string prefix, JsonNode? before, JsonNode? after)
+    {
+        var (mark, text) = (before, after, voice) switch
+        {
+            (null, _, ChangeVoice.Plan) => (LineMark.Add, Secrets.Sensitive),
+            (_, null, ChangeVoice.Plan) => (LineMark.Remove, _whole ? Secrets.Sensitive : $"{Secrets.Sensitive} -> null"),
+            (null, _, _) => (LineMark.Add, $"in Git {Secrets.Sensitive}, not set live"),
+            (_, null, _) => (LineMark.Remove, $"live {Secrets.Sensitive}, not in Git"),
+            _ => (LineMark.Change, Secrets.Sensitive),
+        };
+        Lines.Add(ViewLine.Of(indent, mark, prefix + text));
+    }
+
+    private void Scalar(int indent, string prefix, JsonNode? before, JsonNode? after)
+    {
+        var (mark, text) = (before, after, voice) switch
+        {
+            (null, _, ChangeVoice.Plan) => (LineMark.Add, Json(after)),
+            (_, null, ChangeVoice.Plan) => (LineMark.Remove, _whole || prefix.Length == 0 ? Json(before) : $"{Json(before)} -> null"),
+            (_, _, ChangeVoice.Plan) => (LineMark.Change, $"{Json(before)} -> {Json(after)}"),
+            (null, _, _) => (LineMark.Add, _whole ? Json(after) : prefix.Length == 0 ? $"{Json(after)}  # in Git only" : $"in Git {Json(after)}, not set live"),
+            (_, null, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
+            _ => (LineMark.Change, $"live {Json(before)}, in Git {Json(after)}"),
+        };
+        Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Control(text)));
+    }
+
+    private void Whole(Action children)
+    {
+        var outer = _whole;
+        _whole = true;
+        children();
+        _whole = outer;
+    }
+
+    private void Open(int indent, LineMark mark, string prefix, string opener) => Lines.Add(ViewLine.Of(indent, mark, prefix + opener));
+
+    private void Hidden(int indent, int count, string noun)
+    {
+        if (count > 0)
+        {
+            Lines.Add(ViewLine.Of(indent, LineMark.None, $"# ({count} unchanged {noun}{(count == 1 ? "" : "s")} hidden)", SegmentStyle.Comment));
+        }
+    }
+
+    private static LineMark Mark(JsonNode? before, JsonNode? after) => before is null ? LineMark.Add : after is null ? LineMark.Remove : LineMark.Change;
+
+    /// <summary>An object key as a label: bare when it reads as a name, quoted otherwise.</summary>
+    private static string Label(string key) =>
+        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Json(JsonValue.Create(key));
+
+    private static bool IsMasked(JsonNode? node) => StringOf(node) == Secrets.Sensitive;
+
+    private static string? StringOf(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static bool IsMultiline(string? text) => text is not null && text.Contains('\n', StringComparison.Ordinal);
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A scalar as JSON, whole.</summary>
+    internal static string Json(JsonNode? node) => node?.ToJsonString(Relaxed) ?? "null";
+
+    internal static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
+}
