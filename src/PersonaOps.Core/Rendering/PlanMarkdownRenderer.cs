@@ -68,7 +68,7 @@ public static class PlanMarkdownRenderer
             head.Append(Table(changing, voice));
         }
 
-        var notes = NotesBlock(plan);
+        var notes = NotesBlock(plan, limit / 8);
         var footer = "\n<sub>Plan fingerprint " + Code(fingerprint) + ". Rendered by <code>personaops " + (voice == ChangeVoice.Plan ? "plan" : "drift") + " --output markdown</code>.</sub>\n";
         var budget = limit - head.Length - footer.Length - Reserve;
         var body = new StringBuilder();
@@ -210,7 +210,8 @@ public static class PlanMarkdownRenderer
         return Neutralise(mark + (line.Text.Length == 0 ? text.TrimEnd() : text));
     }
 
-    private static string NotesBlock(Plan plan)
+    /// <summary>The plan's notes, collapsed, within <paramref name="budget"/> characters; the rest are counted.</summary>
+    private static string NotesBlock(Plan plan, int budget)
     {
         var notes = plan.Personas.SelectMany(p => p.Notes.Select(n => (p.Address, Note: n))).ToArray();
         if (notes.Length == 0)
@@ -219,9 +220,22 @@ public static class PlanMarkdownRenderer
         }
 
         var text = new StringBuilder($"\n<details><summary>Notes ({notes.Length})</summary>\n\n");
+        var shown = 0;
         foreach (var (address, note) in notes)
         {
-            text.Append($"- <code>{Html(address)}</code>: {Html(note)}\n");
+            var line = $"- <code>{Html(address)}</code>: {Html(note)}\n";
+            if (text.Length + line.Length > budget - 200)
+            {
+                break;
+            }
+
+            text.Append(line);
+            shown++;
+        }
+
+        if (shown < notes.Length)
+        {
+            text.Append($"- and {notes.Length - shown} more; `personaops show plan.json` lists them all.\n");
         }
 
         return text.Append("\n</details>\n").ToString();

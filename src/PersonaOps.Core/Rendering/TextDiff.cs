@@ -21,13 +21,15 @@ internal static class TextDiff
 
     public static IEnumerable<ViewLine> Lines(string before, string after, int indent)
     {
-        var diff = InlineDiffBuilder.Diff(before.TrimEnd('\n'), after.TrimEnd('\n'), ignoreWhiteSpace: false);
+        // Controls are escaped before diffing, so a carriage return shows as one and cannot pass for a line end.
+        static string Inert(string text) => string.Join('\n', text.TrimEnd('\n').Split('\n').Select(TextEscape.Control));
+        var diff = InlineDiffBuilder.Diff(Inert(before), Inert(after), ignoreWhiteSpace: false);
         var lines = diff.Lines.Select(line => ViewLine.Of(indent, line.Type switch
         {
             ChangeType.Inserted => LineMark.Add,
             ChangeType.Deleted => LineMark.Remove,
             _ => LineMark.None,
-        }, TextEscape.Control(line.Text))).ToList();
+        }, line.Text)).ToList();
         return Fold(lines, indent);
     }
 

@@ -93,6 +93,70 @@ public sealed class RenderingTests
         markdown.TrimEnd().ShouldEndWith("</sub>");
     }
 
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(10_000)]
+    public void Markdown_StaysUnderGitHubsLimit_ForAnyNumberOfChanges_TableAndDeletionsIncluded(int count)
+    {
+        var personas = Enumerable.Range(0, count).Select(i => new PersonaPlan(
+            $"persona-with-a-fairly-long-name-{i:D5}", $"personas/customers/tenant-{i:D5}/persona.yaml", 1, i % 3 == 0 ? null : $"p{i:D11}", $"Persona {i}",
+            (i % 3) switch { 0 => PlanAction.Create, 1 => PlanAction.Update, _ => PlanAction.Delete },
+            PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/system_prompt", JsonValue.Create($"Old prompt {i}"), i % 3 == 2 ? null : JsonValue.Create($"New prompt {i}"), false)],
+            [], null, [$"a note about persona {i}"])).ToArray();
+        var plan = new Plan(Target, personas, []);
+
+        var markdown = PlanMarkdownRenderer.Render(plan, context: new MarkdownContext("0123456789abcdef0123456789abcdef01234567", "https://github.com/acme/personas/actions/runs/1"));
+
+        markdown.Length.ShouldBeLessThanOrEqualTo(PlanMarkdownRenderer.GitHubCommentLimit);
+        var fold = markdown.IndexOf("<details>", StringComparison.Ordinal);
+        var above = markdown[..fold];
+        above.ShouldContain($"### PersonaOps plan: {plan.ToAdd} to add, {plan.ToChange} to change, {plan.ToDelete} to delete");
+        above.ShouldContain("[!WARNING]");
+        above.ShouldContain($"This plan deletes {plan.ToDelete} personas");
+        above.ShouldContain($"and {plan.ToDelete - 50} more");
+        above.ShouldContain($"| | {count - 50} more personas |");
+        above.ShouldContain("Computed for commit <code>0123456789ab</code>");
+        markdown.ShouldContain("changed personas are not shown");
+        CountOf(markdown, "<details>").ShouldBe(CountOf(markdown, "</details>"));
+    }
+
+    [Fact]
+    public void Drift_ReadsAsDrift_WithTheValueInGitAndTheValueLive()
+    {
+        var plan = new Plan(Target, [new PersonaPlan("coach", "personas/coach.yaml", 1, "p00000000c0ac", "Coach", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/layers/conversational_flow/turn_taking_patience", JsonValue.Create("low"), JsonValue.Create("high"), false)], [], "sha256:0", [])], []);
+
+        var text = PlanTextRenderer.Render(plan, voice: ChangeVoice.Drift);
+        var markdown = PlanMarkdownRenderer.Render(plan, voice: ChangeVoice.Drift);
+
+        text.ShouldContain("differ from the manifests in Git (changed outside PersonaOps");
+        text.ShouldContain("~ layers.conversational_flow.turn_taking_patience: live \"low\", in Git \"high\"");
+        text.ShouldNotContain("will be updated");
+        markdown.ShouldContain("### PersonaOps drift: 1 persona differs from Git");
+        markdown.ShouldContain("changed outside PersonaOps");
+    }
+
+    [Fact]
+    public void Text_InColour_MarksAndWordsAreColoured_AndControlCharactersInUserTextStayInert()
+    {
+        var plan = new Plan(Target, [new PersonaPlan("evil\u001b[2J", "personas/e.yaml", 1, "p1", "E", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/system_prompt", JsonValue.Create("Line one\n\u001b[1AHidden\rOverwritten\n"), JsonValue.Create("Line one\nShown\n"), false)], [], "sha256:0", ["note \u009b2J"])], []);
+
+        var plain = PlanTextRenderer.Render(plan);
+        var colour = PlanTextRenderer.Render(plan, color: true);
+
+        plain.ShouldNotContain("\u001b");
+        plain.ShouldNotContain("\u009b");
+        plain.ShouldNotContain("\r");
+        plain.ShouldContain("\\u001b[1AHidden\\u000dOverwritten");
+        colour.ShouldContain("\u001b[33m~\u001b[0m");
+        colour.ShouldContain("\u001b[31m-\u001b[0m");
+        colour.Replace("\u001b[0m", "", StringComparison.Ordinal).Replace("\u001b[1m", "", StringComparison.Ordinal)
+            .Replace("\u001b[31m", "", StringComparison.Ordinal).Replace("\u001b[32m", "", StringComparison.Ordinal).Replace("\u001b[33m", "", StringComparison.Ordinal)
+            .ShouldBe(plain, "colour adds escapes and nothing else");
+    }
+
     [Fact]
     public void Markdown_WithNoChanges_SaysSo()
     {
