@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
 
@@ -6,7 +5,8 @@ namespace PersonaOps.Core.Schema;
 
 /// <summary>
 /// Schema-driven transformations of persona documents: dropping values equal to their defaults (Tavus
-/// omits them on read-back and treats them as absent), and visiting secret and server-owned fields.
+/// omits them on read-back and treats them as absent), dropping server-owned fields, and visiting secret
+/// and server-owned fields.
 /// </summary>
 public static class PersonaShape
 {
@@ -27,7 +27,7 @@ public static class PersonaShape
                 continue;
             }
 
-            if (member.Default is { } defaultValue && value is JsonValue && JsonEquality.DeepEquals(value, ToJson(defaultValue)))
+            if (member.IsDefault(value))
             {
                 obj.Remove(key);
             }
@@ -35,6 +35,50 @@ public static class PersonaShape
             {
                 RemoveDefaults(child, member);
             }
+        }
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="persona"/> without the fields the schema marks readOnly (server-owned:
+    /// persona_id, created_at, ...), at any depth: what a body sent to Tavus may not set.
+    /// </summary>
+    public static JsonObject WithoutServerFields(JsonObject persona, PersonaSchema? schema = null)
+    {
+        var copy = persona.DeepClone().AsObject();
+        RemoveServerFields(copy, (schema ?? PersonaSchema.V1).Spec);
+        return copy;
+    }
+
+    private static void RemoveServerFields(JsonNode? node, SchemaField field)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToArray())
+                {
+                    if (field.Member(key) is not { } member)
+                    {
+                        continue;
+                    }
+
+                    if (member.IsReadOnly)
+                    {
+                        obj.Remove(key);
+                    }
+                    else
+                    {
+                        RemoveServerFields(value, member);
+                    }
+                }
+
+                break;
+            case JsonArray array when field.Items is { } items:
+                foreach (var item in array)
+                {
+                    RemoveServerFields(item, items);
+                }
+
+                break;
         }
     }
 
@@ -75,15 +119,4 @@ public static class PersonaShape
                 break;
         }
     }
-
-    private static JsonNode? ToJson(object value) => value switch
-    {
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        long l => JsonValue.Create(l),
-        int i => JsonValue.Create(i),
-        double d => JsonValue.Create(d),
-        decimal m => JsonValue.Create(m),
-        _ => JsonSerializer.SerializeToNode(value.ToString()),
-    };
 }

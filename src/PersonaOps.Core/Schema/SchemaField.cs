@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using NJsonSchema;
+using PersonaOps.Core.JsonPatch;
 
 namespace PersonaOps.Core.Schema;
 
@@ -33,6 +35,7 @@ public sealed class SchemaField
     private readonly Lazy<SchemaField?> _items;
     private readonly Lazy<Deprecation?> _deprecation;
     private readonly Lazy<IReadOnlyDictionary<string, string>> _deprecatedValues;
+    private readonly Lazy<JsonNode?> _defaultJson;
     private readonly Lazy<(bool ReadOnly, bool WriteOnly, bool ServerDefault, CompareMode Compare, string? SetKey, bool Structured)> _flags;
 
     internal SchemaField(JsonSchema declared)
@@ -42,6 +45,7 @@ public sealed class SchemaField
         _properties = new(() => Schema.ActualProperties.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         _additional = new(() => Schema.AdditionalPropertiesSchema is { } additional ? new SchemaField(additional) : null);
         _items = new(() => Schema.Item is { } item ? new SchemaField(item) : null);
+        _defaultJson = new(() => ToJson(Default));
         _deprecation = new(() => Annotation("x-personaops-deprecated") is IDictionary<string, object?> d
             ? new Deprecation(d.TryGetValue("since", out var s) ? s?.ToString() : null, d.TryGetValue("replacement", out var r) ? r?.ToString() : null,
                 d.TryGetValue("message", out var m) ? m?.ToString() ?? "deprecated" : "deprecated")
@@ -72,6 +76,16 @@ public sealed class SchemaField
 
     /// <summary>The field's default (Tavus's value when it is absent), or null when it has none.</summary>
     public object? Default => _declared.Default ?? Schema.Default;
+
+    /// <summary>
+    /// The field's default as JSON, or null when it has none: the one conversion of the schema's
+    /// <c>default</c> (which NJsonSchema reads as a CLR value or a Newtonsoft token) into a JsonNode. Each
+    /// call returns a new node, free to be attached to a document.
+    /// </summary>
+    public JsonNode? DefaultJson => _defaultJson.Value?.DeepClone();
+
+    /// <summary>True when <paramref name="value"/> equals the field's default: Tavus treats it as absent and omits it on read-back.</summary>
+    public bool IsDefault(JsonNode? value) => value is not null && _defaultJson.Value is { } defaultValue && JsonEquality.DeepEquals(value, defaultValue);
 
     /// <summary>True for fields whose default Tavus chooses and changes over time (llm.model, ...).</summary>
     public bool IsServerDefault => _flags.Value.ServerDefault;
@@ -110,6 +124,19 @@ public sealed class SchemaField
 
     /// <summary>The schema of this array field's items, or null.</summary>
     public SchemaField? Items => _items.Value;
+
+    private static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        long l => JsonValue.Create(l),
+        int i => JsonValue.Create(i),
+        double d => JsonValue.Create(d),
+        decimal m => JsonValue.Create(m),
+        Newtonsoft.Json.Linq.JToken token => JsonNode.Parse(token.ToString(Newtonsoft.Json.Formatting.None)),
+        _ => throw new InvalidOperationException($"the schema's default {value} is a {value.GetType().Name}, which PersonaOps cannot read as JSON"),
+    };
 
     private static readonly IReadOnlyDictionary<string, string> EmptyValues = new Dictionary<string, string>();
 

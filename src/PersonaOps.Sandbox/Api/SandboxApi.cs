@@ -91,10 +91,8 @@ public sealed class SandboxApi
             return SandboxResponse.Error(400, error ?? "Bad Request. The body must be a JSON object.");
         }
 
-        foreach (var field in ServerFieldNames)
-        {
-            body.Remove(field);
-        }
+        // Server-owned fields (readOnly in the schema) are Tavus's to set: a body's values are dropped.
+        body = PersonaShape.WithoutServerFields(body);
 
         if (Check(body) is { } invalid)
         {
@@ -173,10 +171,7 @@ public sealed class SandboxApi
                 return new UpdateDecision.Keep();
             }
 
-            foreach (var field in ServerFieldNames)
-            {
-                updated.Remove(field);
-            }
+            updated = PersonaShape.WithoutServerFields(updated);
 
             if (Check(updated) is { } invalid)
             {
@@ -278,8 +273,6 @@ public sealed class SandboxApi
 
         return null;
     }
-
-    private static readonly string[] ServerFieldNames = ["persona_id", "persona_type", "created_at", "updated_at", "tool_ids", "conferencing_email", "pal_description"];
 
     /// <summary>The persona as stored, with its server fields: what PATCH paths address.</summary>
     private static JsonObject Full(PersonaRecord record)

@@ -90,13 +90,4 @@ public sealed class SchemaCoverageTests
 
     [Fact]
     public void UnknownFields_HaveNoSchema() => Field("layers/llm/modle").ShouldBeNull();
-
-    [Fact]
-    public void TheSchema_AvoidsKeywordsNJsonSchemaSkips()
-    {
-        foreach (var keyword in new[] { "\"const\"", "\"if\"", "\"then\"", "\"dependentRequired\"", "\"contains\"", "\"propertyNames\"", "\"prefixItems\"", "\"unevaluatedProperties\"", "\"$defs\"" })
-        {
-            PersonaSchema.V1.Text.ShouldNotContain(keyword);
-        }
-    }
 }
