@@ -228,23 +228,8 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
         _ => false,
     };
 
-    private static bool EqualsDefault(JsonNode? value, SchemaField? member)
-    {
-        if (member?.Default is not { } defaultValue || value is not JsonValue)
-        {
-            return false;
-        }
-
-        var defaultJson = defaultValue switch
-        {
-            string s => JsonValue.Create(s),
-            bool b => JsonValue.Create(b),
-            long n => JsonValue.Create(n),
-            double f => JsonValue.Create(f),
-            _ => null,
-        };
-        return defaultJson is not null && JsonEquality.DeepEquals(value, defaultJson);
-    }
+    /// <summary>A value equal to the field's default (the schema's one converter decides).</summary>
+    private static bool EqualsDefault(JsonNode? value, SchemaField? member) => value is JsonValue && member?.IsDefault(value) == true;
 
     private static string Display(JsonPointer pointer) => Validation.FieldPath.Display(pointer);
 }
