@@ -24,10 +24,18 @@ public static class CliApp
     private static async Task<int> RunRedactedAsync(string[] args, IOContext io, CancellationToken cancellationToken)
     {
         var root = BuildCommand(io);
-        var parseResult = root.Parse(args);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, io.Interruption.Stopping);
         try
         {
+            // Bad usage is reported here, in one line, before any command runs: System.CommandLine's own
+            // report would print the help on stdout, and read an unknown option as a manifest path.
+            var parseResult = root.Parse(args);
+            if (Usage.Check(parseResult) is { } problem)
+            {
+                Usage.Report(root, problem, io);
+                return ExitCodes.Error;
+            }
+
             var configuration = new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
             return await parseResult.InvokeAsync(configuration, stopping.Token);
         }

@@ -258,7 +258,7 @@ public sealed class ReconcileTests
         var result = await Run(project, [.. command, "--output", "github"]);
 
         result.ExitCode.ShouldBe(1);
-        result.Stderr.ShouldContain("--output must be text, json or markdown for a plan (github is validate's format).");
+        result.Stderr.ShouldContain($"--output must be text, json or markdown for {command[0]}, not 'github'.");
         File.Exists(Path.Combine(project.Root, ".personaops", "sandbox.db")).ShouldBeFalse("refused before any target was opened");
     }
 

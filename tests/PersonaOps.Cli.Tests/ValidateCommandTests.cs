@@ -175,7 +175,7 @@ public sealed class ValidateCommandTests
         using var project = new TempProject();
         var result = await CliRunner.RunAsync(project.Root, "validate", "--output", "markdown");
         result.ExitCode.ShouldBe(1);
-        result.Stderr.ShouldContain("validate supports --output text, json or github");
+        result.Stderr.ShouldContain("--output must be text, json or github for validate, not 'markdown'.");
     }
 
     [Fact]

@@ -7,23 +7,16 @@ namespace PersonaOps.Cli.Commands;
 /// <summary><c>personaops plan</c> and <c>personaops drift</c>: read live state and show what apply would do.</summary>
 internal static class PlanCommand
 {
-    /// <summary>--output of plan, drift and show: the formats a plan renders to.</summary>
-    internal static readonly Option<OutputFormat?> Output = CreateOutputOption();
+    /// <summary>What a plan renders to, for plan, drift and show: the formats a plan's --output accepts.</summary>
+    internal static readonly OutputFormats<Plan> Formats = new OutputFormats<Plan>()
+        .Add("text", "Terraform-style, one block per persona", (plan, options) => PlanTextRenderer.Render(plan, options.Color, options.Verbose))
+        .Add("json", "the saved-plan document", (plan, _) => PlanDocument.Serialize(plan) + "\n")
+        .Add("markdown", "a pull-request comment", (plan, _) => PlanMarkdownRenderer.Render(plan));
+
+    /// <summary>--output of plan, drift and show.</summary>
+    internal static readonly Option<OutputFormat<Plan>?> Output = Formats.CreateOption();
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
-
-    private static Option<OutputFormat?> CreateOutputOption()
-    {
-        var option = new Option<OutputFormat?>("--output", "-o") { Description = "text (default), json (the saved-plan document) or markdown (a pull-request comment).", HelpName = "text|json|markdown" };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<OutputFormat?>() is OutputFormat.GitHub)
-            {
-                result.AddError("--output must be text, json or markdown for a plan (github is validate's format).");
-            }
-        });
-        return option;
-    }
 
     public static Command CreatePlan(IOContext io)
     {
@@ -33,7 +26,7 @@ internal static class PlanCommand
         command.Options.Add(Out);
         command.Options.Add(DetailedExitCode);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), parseResult.GetValue(Output) ?? OutputFormat.Text, parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
         return command;
     }
 
@@ -43,11 +36,11 @@ internal static class PlanCommand
         Workflow.AddTo(command);
         command.Options.Add(Output);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), parseResult.GetValue(Output) ?? OutputFormat.Text, null, detailedExitCode: true, cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), null, detailedExitCode: true, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat output, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
     {
         await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: false, cancellationToken);
         if (run is null)
@@ -64,7 +57,7 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
-        io.Out.Write(Render(plan, output, arguments.Color, arguments.Verbose));
+        io.Out.Write(output.Render(plan, new RenderOptions(arguments.Color, arguments.Verbose)));
         if (outFile is not null)
         {
             io.Error.WriteLine($"personaops: saved the plan to {outFile}; apply exactly it with: personaops apply {outFile}");
@@ -72,12 +65,4 @@ internal static class PlanCommand
 
         return detailedExitCode && plan.HasChanges ? ExitCodes.Changes : ExitCodes.Success;
     }
-
-    /// <summary>The plan in one of the --output formats that plan, drift and show share.</summary>
-    public static string Render(Plan plan, OutputFormat output, bool color, bool verbose) => output switch
-    {
-        OutputFormat.Json => PlanDocument.Serialize(plan) + "\n",
-        OutputFormat.Markdown => PlanMarkdownRenderer.Render(plan),
-        _ => PlanTextRenderer.Render(plan, color, verbose),
-    };
 }

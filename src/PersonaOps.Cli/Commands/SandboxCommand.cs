@@ -16,21 +16,21 @@ internal static class SandboxCommand
     /// <summary>The key used when neither --api-key nor TAVUS_API_KEY gives one. Not a secret: it is printed.</summary>
     public const string DefaultKey = "sandbox";
 
-    private static readonly Option<int> Port = new("--port") { Description = "The port to listen on, on 127.0.0.1; 0 picks a free one. The address is printed on stdout.", DefaultValueFactory = _ => 8787 };
+    private static readonly Option<int> Port = new Option<int>("--port") { Description = "The port to listen on, on 127.0.0.1; 0 picks a free one. The address is printed on stdout.", DefaultValueFactory = _ => 8787 }.InRange(0, 65535);
     private static readonly Option<string?> Database = new("--db") { Description = "The SQLite file that keeps the sandbox's personas. Default: .personaops/sandbox.db under the project root.", HelpName = "file" };
     private static readonly Option<string?> ApiKey = new("--api-key") { Description = "The key clients must send in x-api-key. Default: TAVUS_API_KEY, else 'sandbox'.", HelpName = "key" };
-    private static readonly Option<SecretReadBack> Secrets = new("--secrets") { Description = "What secret fields read back as: echo (as stored), mask (****) or omit.", DefaultValueFactory = _ => SecretReadBack.Echo };
-    private static readonly Option<DefaultsReadBack> Defaults = new("--defaults") { Description = "Whether fields equal to their defaults read back (keep) or are left out (omit).", DefaultValueFactory = _ => DefaultsReadBack.Keep };
-    private static readonly Option<int> UnknownId = new("--unknown-id-status") { Description = "The status for an unknown persona id: 400 (documented) or 404.", DefaultValueFactory = _ => 400 };
+    private static readonly Option<SecretReadBack> Secrets = new Option<SecretReadBack>("--secrets") { Description = "What secret fields read back as: echo (as stored), mask (****) or omit.", DefaultValueFactory = _ => SecretReadBack.Echo }.Named();
+    private static readonly Option<DefaultsReadBack> Defaults = new Option<DefaultsReadBack>("--defaults") { Description = "Whether fields equal to their defaults read back (keep) or are left out (omit).", DefaultValueFactory = _ => DefaultsReadBack.Keep }.Named();
+    private static readonly Option<int> UnknownId = new Option<int>("--unknown-id-status") { Description = "The status for an unknown persona id: 400 (documented) or 404.", DefaultValueFactory = _ => 400 }.OneOf(400, 404);
     private static readonly Option<bool> MakerDrafts = new("--maker-drafts") { Description = "Simulate PAL Maker drafts: 409 maker_changes unless ?force=true." };
     private static readonly Option<bool> StrictFields = new("--strict-fields") { Description = "Refuse unknown fields with 400 instead of storing them." };
     private static readonly Option<string[]> Replicas = new("--replica") { Description = "A replica id to accept besides Tavus's stock replicas (repeatable).", AllowMultipleArgumentsPerToken = false, HelpName = "id" };
-    private static readonly Option<int> Latency = new("--latency-ms") { Description = "Latency added to every request, in milliseconds." };
-    private static readonly Option<double> FaultRate = new("--fault-rate") { Description = "Share of requests (0-1) answered 500." };
-    private static readonly Option<double> RateLimitRate = new("--rate-limit-rate") { Description = "Share of requests (0-1) answered 429 with Retry-After." };
-    private static readonly Option<int> RetryAfter = new("--retry-after") { Description = "Seconds in the Retry-After header of injected 429s.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<double> DropRate = new("--drop-after-commit-rate") { Description = "Share of writes (0-1) stored and then answered by closing the connection." };
-    private static readonly Option<int> Seed = new("--seed") { Description = "Seed for the injected faults, so a run can be repeated." };
+    private static readonly Option<int> Latency = new Option<int>("--latency-ms") { Description = "Latency added to every request, in milliseconds (up to 600000).", HelpName = "ms" }.InRange(0, 600_000);
+    private static readonly Option<double> FaultRate = new Option<double>("--fault-rate") { Description = "Share of requests (0-1) answered 500.", HelpName = "share" }.InRange(0, 1);
+    private static readonly Option<double> RateLimitRate = new Option<double>("--rate-limit-rate") { Description = "Share of requests (0-1) answered 429 with Retry-After.", HelpName = "share" }.InRange(0, 1);
+    private static readonly Option<int> RetryAfter = new Option<int>("--retry-after") { Description = "Seconds in the Retry-After header of injected 429s (0 to 3600).", HelpName = "seconds", DefaultValueFactory = _ => 1 }.InRange(0, 3600, "seconds");
+    private static readonly Option<double> DropRate = new Option<double>("--drop-after-commit-rate") { Description = "Share of writes (0-1) stored and then answered by closing the connection.", HelpName = "share" }.InRange(0, 1);
+    private static readonly Option<int> Seed = new Option<int>("--seed") { Description = "Seed for the injected faults, so a run can be repeated.", HelpName = "number" }.AnyInt();
 
     public static Command Create(IOContext io)
     {
@@ -38,32 +38,6 @@ internal static class SandboxCommand
         {
             Port, Database, ApiKey, Secrets, Defaults, UnknownId, MakerDrafts, StrictFields, Replicas, Latency, FaultRate, RateLimitRate, RetryAfter, DropRate, Seed,
         };
-        foreach (var rate in new[] { FaultRate, RateLimitRate, DropRate })
-        {
-            rate.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<double>() is < 0 or > 1)
-                {
-                    result.AddError($"{result.Option.Name} must be between 0 and 1.");
-                }
-            });
-        }
-
-        Port.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
-            {
-                result.AddError("--port must be between 0 and 65535.");
-            }
-        });
-        UnknownId.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is not (400 or 404))
-            {
-                result.AddError("--unknown-id-status must be 400 or 404.");
-            }
-        });
-
         serve.SetAction((parseResult, cancellationToken) =>
         {
             var root = CliApp.ProjectRoot(io, parseResult);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using PersonaOps.Core.Planning;
-using PersonaOps.Core.Rendering;
 
 namespace PersonaOps.Cli.Commands;
 
@@ -21,8 +20,8 @@ internal static class ShowCommand
                 return ExitCodes.Error;
             }
 
-            var output = parseResult.GetValue(PlanCommand.Output) ?? OutputFormat.Text;
-            io.Out.Write(PlanCommand.Render(plan, output, io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), verbose: false));
+            var output = PlanCommand.Formats.Chosen(parseResult, PlanCommand.Output);
+            io.Out.Write(output.Render(plan, new RenderOptions(io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), Verbose: false)));
             return ExitCodes.Success;
         });
         return command;

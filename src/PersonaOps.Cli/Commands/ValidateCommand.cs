@@ -7,7 +7,7 @@ using PersonaOps.Core.Validation;
 namespace PersonaOps.Cli.Commands;
 
 /// <summary>The arguments of <c>personaops validate</c>, mapped from the parse result.</summary>
-internal sealed record ValidateArguments(string Root, IReadOnlyList<string> Paths, OutputFormat Output, bool Color);
+internal sealed record ValidateArguments(string Root, IReadOnlyList<string> Paths, OutputFormat<IReadOnlyList<Diagnostic>> Output, bool Color);
 
 /// <summary><c>personaops validate [PATHS...]</c>: offline checks of every manifest. No network.</summary>
 internal static class ValidateCommand
@@ -18,11 +18,13 @@ internal static class ValidateCommand
         Arity = ArgumentArity.ZeroOrMore,
     };
 
-    private static readonly Option<OutputFormat?> Output = new("--output", "-o")
-    {
-        Description = "text (default), json (an array of diagnostics) or github (workflow commands; the default when GITHUB_ACTIONS=true).",
-        HelpName = "text|json|github",
-    };
+    /// <summary>What validate's diagnostics render to: the formats its --output accepts.</summary>
+    internal static readonly OutputFormats<IReadOnlyList<Diagnostic>> Formats = new OutputFormats<IReadOnlyList<Diagnostic>>()
+        .Add("text", "file(line,col): severity code: message, one a line", (diagnostics, options) => Lines(diagnostics, d => options.Color ? Colorize(d) : DiagnosticFormatter.FormatText(d)))
+        .Add("json", "an array of diagnostics", (diagnostics, _) => DiagnosticFormatter.FormatJson(diagnostics) + "\n")
+        .Add("github", "workflow commands, the default when GITHUB_ACTIONS=true", (diagnostics, _) => Lines(diagnostics, DiagnosticFormatter.FormatGitHub));
+
+    private static readonly Option<OutputFormat<IReadOnlyList<Diagnostic>>?> Output = Formats.CreateOption();
 
     public static Command Create(IOContext io)
     {
@@ -31,19 +33,12 @@ internal static class ValidateCommand
             Paths,
             Output,
         };
-        Output.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<OutputFormat?>() == OutputFormat.Markdown)
-            {
-                result.AddError("validate supports --output text, json or github.");
-            }
-        });
         command.SetAction((parseResult, cancellationToken) =>
         {
             var arguments = new ValidateArguments(
                 CliApp.ProjectRoot(io, parseResult),
                 parseResult.GetValue(Paths) ?? [],
-                parseResult.GetValue(Output) ?? (io.Environment("GITHUB_ACTIONS") == "true" ? OutputFormat.GitHub : OutputFormat.Text),
+                parseResult.GetValue(Output) ?? (io.Environment("GITHUB_ACTIONS") == "true" ? Formats.Get("github") : Formats.Default),
                 io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)));
             using var host = CliApp.BuildHost(io, parseResult);
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("validate");
@@ -58,32 +53,16 @@ internal static class ValidateCommand
         var result = ManifestValidator.Validate(read.Files);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
 
-        switch (arguments.Output)
-        {
-            case OutputFormat.Json:
-                io.Out.WriteLine(DiagnosticFormatter.FormatJson(diagnostics));
-                break;
-            case OutputFormat.GitHub:
-                foreach (var diagnostic in diagnostics)
-                {
-                    io.Out.WriteLine(DiagnosticFormatter.FormatGitHub(diagnostic));
-                }
-
-                break;
-            default:
-                foreach (var diagnostic in diagnostics)
-                {
-                    io.Out.WriteLine(arguments.Color ? Colorize(diagnostic) : DiagnosticFormatter.FormatText(diagnostic));
-                }
-
-                break;
-        }
+        io.Out.Write(arguments.Output.Render(diagnostics, new RenderOptions(arguments.Color, Verbose: false)));
 
         var errors = diagnostics.Count(d => d.IsError);
         var warnings = diagnostics.Length - errors;
         Log.ValidationSummary(logger, result.Manifests.Count, read.Files.Count, errors, warnings);
         return errors > 0 ? ExitCodes.Error : ExitCodes.Success;
     }
+
+    private static string Lines(IReadOnlyList<Diagnostic> diagnostics, Func<Diagnostic, string> line) =>
+        string.Concat(diagnostics.Select(d => line(d) + "\n"));
 
     private static string Colorize(Diagnostic d)
     {

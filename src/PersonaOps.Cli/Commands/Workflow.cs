@@ -41,37 +41,12 @@ internal static class Workflow
     };
 
     public static readonly Option<string[]> Only = new("--only") { Description = "Restrict to the manifests with this metadata.name (repeatable).", HelpName = "name" };
-    public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file (also PERSONAOPS_SANDBOX), even in CI.", HelpName = "file" };
-    public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL). Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
-    public static readonly Option<int> Parallelism = new("--parallelism") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 8 };
+    public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file, even in CI or with TAVUS_API_KEY set (PERSONAOPS_SANDBOX names the file when no key is set).", HelpName = "file" };
+    public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL); needs TAVUS_API_KEY, and without it is an error. Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
+    public static readonly Option<int> Parallelism = new Option<int>("--parallelism") { Description = "Requests in flight at once, 1 to 64.", HelpName = "count", DefaultValueFactory = _ => 8 }.InRange(1, 64);
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
-    public static readonly Option<int> Timeout = new("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds };
-    public static readonly Option<int> MaxRetries = new("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries };
-
-    static Workflow()
-    {
-        Parallelism.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 64)
-            {
-                result.AddError("--parallelism must be between 1 and 64.");
-            }
-        });
-        Timeout.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 1 or > 600)
-            {
-                result.AddError("--timeout must be between 1 and 600 seconds.");
-            }
-        });
-        MaxRetries.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 20)
-            {
-                result.AddError("--max-retries must be between 0 and 20.");
-            }
-        });
-    }
+    public static readonly Option<int> Timeout = new Option<int>("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds }.InRange(1, 600, "seconds");
+    public static readonly Option<int> MaxRetries = new Option<int>("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries }.InRange(0, 20);
 
     /// <summary>Adds the options of every command that talks to the API.</summary>
     public static void AddApiOptions(Command command)
@@ -173,10 +148,10 @@ internal static class Workflow
             return null;
         }
 
-        if (target.IsSandbox)
-        {
-            io.Error.WriteLine($"personaops: using {target.Description}: TAVUS_API_KEY is not set, so nothing reaches Tavus.");
-        }
+        // Every run names what it talks to, so a log shows which account a plan or an apply was for.
+        io.Error.WriteLine(target.IsSandbox
+            ? $"personaops: using {target.Description}: {target.SandboxReason}, so nothing reaches Tavus."
+            : $"personaops: using the Tavus API at {target.Description}");
 
         return target;
     }

@@ -31,30 +31,60 @@ internal sealed class Target : IDisposable
 
     public bool IsSandbox => _store is not null;
 
+    /// <summary>Why the sandbox was chosen, for the line that names the target: an option, or no key.</summary>
+    public string? SandboxReason { get; private init; }
+
+    /// <summary>
+    /// The target of a run. --sandbox names a sandbox on purpose and wins over the environment (a key or a
+    /// URL there); --sandbox and --api-url together are an error. Otherwise TAVUS_API_KEY chooses Tavus, at
+    /// --api-url, TAVUS_API_URL or the default. An API URL without a key is an error naming the variable:
+    /// a job that lost its secret must not plan against the local sandbox instead. Without either, the
+    /// local sandbox (PERSONAOPS_SANDBOX or .personaops/sandbox.db), except in CI.
+    /// </summary>
     public static Target? Resolve(IOContext io, string root, string? sandboxOption, string? apiUrlOption, out string? error)
     {
         error = null;
-        var key = io.Environment("TAVUS_API_KEY");
-        var sandboxFile = sandboxOption ?? io.Environment("PERSONAOPS_SANDBOX");
-        if (!string.IsNullOrEmpty(key) && sandboxOption is null)
+        if (sandboxOption is not null && apiUrlOption is not null)
         {
-            var url = apiUrlOption ?? io.Environment("TAVUS_API_URL") ?? DefaultUrl;
+            error = "--sandbox and --api-url choose two different targets; give one of them.";
+            return null;
+        }
+
+        var key = io.Environment("TAVUS_API_KEY");
+        var url = apiUrlOption ?? NonEmpty(io.Environment("TAVUS_API_URL"));
+        if (sandboxOption is null && !string.IsNullOrEmpty(key))
+        {
+            url ??= DefaultUrl;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                error = $"the API URL '{url}' is not an http(s) URL; check TAVUS_API_URL or --api-url.";
+                error = $"the API URL '{url}' is not an http(s) URL; check {(apiUrlOption is null ? "TAVUS_API_URL" : "--api-url")}.";
+                return null;
+            }
+
+            if (uri.UserInfo.Length > 0)
+            {
+                error = $"the API URL in {(apiUrlOption is null ? "TAVUS_API_URL" : "--api-url")} carries credentials; give the key in TAVUS_API_KEY only.";
                 return null;
             }
 
             return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key }, null);
         }
 
-        if (string.IsNullOrEmpty(sandboxFile) && !string.IsNullOrEmpty(io.Environment("CI")))
+        if (sandboxOption is null && url is not null)
+        {
+            var source = apiUrlOption is null ? "TAVUS_API_URL" : "--api-url";
+            error = $"{source} names the API {Shown(url)}, but TAVUS_API_KEY is not set (or is empty); set TAVUS_API_KEY, or pass --sandbox <file> to use the local sandbox instead. Nothing was sent.";
+            return null;
+        }
+
+        var sandboxFile = sandboxOption ?? NonEmpty(io.Environment("PERSONAOPS_SANDBOX"));
+        if (sandboxFile is null && !string.IsNullOrEmpty(io.Environment("CI")))
         {
             error = "TAVUS_API_KEY is not set. In CI, PersonaOps does not fall back to the local sandbox, so that a job without the secret (a pull request from a fork, say) cannot produce a plan against an empty account. Set TAVUS_API_KEY, or pass --sandbox <file> to use a sandbox on purpose.";
             return null;
         }
 
-        var path = Path.GetFullPath(string.IsNullOrEmpty(sandboxFile) ? Path.Combine(".personaops", "sandbox.db") : sandboxFile, root);
+        var path = Path.GetFullPath(sandboxFile ?? Path.Combine(".personaops", "sandbox.db"), root);
         var store = new PersonaStore(path);
         var api = new SandboxApi(store, new SandboxOptions { ApiKey = "sandbox" });
         var connection = new TavusConnection
@@ -64,8 +94,17 @@ internal sealed class Target : IDisposable
             PrimaryHandler = () => new InProcessHandler(api),
         };
         var shown = Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
-        return new Target($"the local sandbox ({shown})", connection, store);
+        return new Target($"the local sandbox ({shown})", connection, store)
+        {
+            SandboxReason = sandboxOption is not null ? "--sandbox was given" : "TAVUS_API_KEY is not set",
+        };
     }
 
     public void Dispose() => _store?.Dispose();
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A URL for a message: without any credentials it carries.</summary>
+    private static string Shown(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : url;
 }

@@ -81,16 +81,36 @@ public static class PlanDocument
             }).ToArray()),
         });
 
+    private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
+
+    /// <summary>
+    /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,
+    /// and a plan whose <c>plan_fingerprint</c> is missing or does not match its content.
+    /// </summary>
     public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error)
     {
         plan = null;
+        JsonObject root;
         try
         {
-            if (JsonNode.Parse(json) is not JsonObject root)
+            // A plan file is a JSON object that says it is PersonaOps's; anything else (a manifest, another
+            // tool's JSON) is refused as such, not reported by whatever it happens to fail on.
+            if (JsonNode.Parse(json) is not JsonObject parsed || parsed["tool"] is not JsonValue tool || !tool.TryGetValue<string>(out var name) || name != "personaops")
             {
-                error = "the plan file is not a JSON object";
+                error = NotAPlan;
                 return false;
             }
+
+            root = parsed;
+        }
+        catch (JsonException)
+        {
+            error = NotAPlan;
+            return false;
+        }
+
+        try
+        {
 
             if (root["format_version"]?.GetValue<int>() is not Plan.FormatVersion)
             {
@@ -128,7 +148,14 @@ public static class PlanDocument
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(e => new PlanError(e!["name"]!.GetValue<string>(), e["file"]!.GetValue<string>(), e["line"]!.GetValue<int>(), e["message"]!.GetValue<string>())).ToArray();
             plan = new Plan(root["target"]!.GetValue<string>(), personas, errors);
-            if (root["plan_fingerprint"]?.GetValue<string>() is { } recorded && recorded != Fingerprint(plan))
+            if (root["plan_fingerprint"]?.GetValue<string>() is not { Length: > 0 } recorded)
+            {
+                plan = null;
+                error = "the plan file has no plan_fingerprint, so it cannot be shown to match what was reviewed; make it again with personaops plan --out";
+                return false;
+            }
+
+            if (recorded != Fingerprint(plan))
             {
                 plan = null;
                 error = "the plan file was modified after it was written (its fingerprint does not match its content)";

@@ -1,0 +1,271 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace PersonaOps.Cli;
+
+/// <summary>
+/// Bad usage, checked before a command runs and reported in PersonaOps's words: one line on stderr and exit 1
+/// (a misspelt or missing command adds its help, on stderr too: stdout may be redirected into a file).
+/// <para>
+/// System.CommandLine hands a token that matches no option to a command's positional argument when it takes
+/// any number of them (plan's PATHS): here a token that starts with '-', is no option's value and comes
+/// before <c>--</c> is an unknown option, so <c>plan --ouput markdown</c> is never read as a manifest path,
+/// while <c>validate -- -odd.yaml</c> still names a file.
+/// </para>
+/// </summary>
+internal static class Usage
+{
+    /// <summary>The problem with this command line, or null when the command may run.</summary>
+    public static Problem? Check(ParseResult parseResult)
+    {
+        // --help and --version answer whatever else the line holds.
+        if (parseResult.Action is { ClearsParseErrors: true })
+        {
+            return null;
+        }
+
+        var command = parseResult.CommandResult;
+        var isGroup = command.Command.Subcommands.Count > 0 && command.Command.Action is null;
+        var unmatched = parseResult.UnmatchedTokens;
+
+        // A word where a command was expected: the nearest command, and the group's help.
+        if (isGroup && unmatched.FirstOrDefault(t => !LooksLikeOption(t)) is { } word)
+        {
+            var names = command.Command.Subcommands.Where(c => !c.Hidden).SelectMany(c => new[] { c.Name }.Concat(c.Aliases));
+            var where = command.Parent is null ? "" : $" for {CommandPath(command)}";
+            var suggestion = Nearest(word, names, Math.Max(1, word.Length / 3)) is { } near ? $"; did you mean {near}?" : ".";
+            return new Problem($"unknown command '{word}'{where}{suggestion}", command, ShowHelp: true);
+        }
+
+        if (UnknownOption(parseResult) is { } unknown)
+        {
+            var known = KnownOptions(command).ToArray();
+            var suggestion = NearestOption(unknown, known) is { } near
+                ? $"did you mean {near}?"
+                : $"{CommandLine(command)} --help lists its options.";
+            return new Problem($"unknown option {unknown} for {CommandPath(command)}; {suggestion}", command, ShowHelp: false);
+        }
+
+        if (isGroup)
+        {
+            var what = command.Parent is null ? "" : $" for {CommandPath(command)}";
+            return new Problem($"give a command{what}; they are listed below.", command, ShowHelp: true);
+        }
+
+        if (unmatched.Count > 0)
+        {
+            return new Problem($"unexpected argument '{unmatched[0]}' for {CommandPath(command)}; {CommandLine(command)} --help shows its usage.", command, ShowHelp: false);
+        }
+
+        if (parseResult.Errors.Count == 0)
+        {
+            return null;
+        }
+
+        // An option given without its value.
+        if (OptionResults(parseResult.RootCommandResult).FirstOrDefault(o => !o.Implicit && o.Tokens.Count == 0 && o.Option.Arity.MinimumNumberOfValues > 0) is { } bare)
+        {
+            return new Problem($"{bare.IdentifierToken?.Value ?? bare.Option.Name} needs a value; {CommandLine(command)} --help describes it.", command, ShowHelp: false);
+        }
+
+        if (command.Command.Options.FirstOrDefault(o => o.Required && parseResult.GetResult(o) is null or { Implicit: true }) is { } required)
+        {
+            return new Problem($"{required.Name} is required for {CommandPath(command)}; {CommandLine(command)} --help describes it.", command, ShowHelp: false);
+        }
+
+        // Values refused by their option's parser or validators: those messages are PersonaOps's own.
+        if (parseResult.Errors.FirstOrDefault(e => e.SymbolResult is OptionResult or ArgumentResult { Parent: OptionResult }) is { } refused)
+        {
+            return new Problem(OneLine(refused.Message), command, ShowHelp: false);
+        }
+
+        if (command.Command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0 && (parseResult.GetResult(a)?.Tokens.Count ?? 0) == 0) is { } argument)
+        {
+            return new Problem($"{CommandPath(command)} needs a {argument.Name.ToUpperInvariant()}; {CommandLine(command)} --help shows its usage.", command, ShowHelp: false);
+        }
+
+        return new Problem($"{OneLine(parseResult.Errors[0].Message)} ({CommandLine(command)} --help shows its usage)", command, ShowHelp: false);
+    }
+
+    /// <summary>Writes the problem: one line, then the command's help when it has one to show.</summary>
+    public static void Report(RootCommand root, Problem problem, IOContext io)
+    {
+        io.Error.WriteLine($"personaops: error: {problem.Message}");
+        if (problem.ShowHelp)
+        {
+            io.Error.WriteLine();
+            var path = Path(problem.Command).Select(c => c.Command.Name).Skip(1);
+            root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = io.Error, Error = io.Error });
+        }
+    }
+
+    /// <summary>"plan", "sandbox serve"; "personaops" for the root. Used in messages about the command in use.</summary>
+    public static string CommandPath(SymbolResult result)
+    {
+        var command = result as CommandResult;
+        for (var r = result.Parent; command is null && r is not null; r = r.Parent)
+        {
+            command = r as CommandResult;
+        }
+
+        if (command is null)
+        {
+            return "personaops";
+        }
+
+        var names = Path(command).Skip(1).Select(c => c.Command.Name).ToArray();
+        return names.Length > 0 ? string.Join(' ', names) : command.Command is RootCommand ? "personaops" : command.Command.Name;
+    }
+
+    /// <summary>The nearest of <paramref name="candidates"/> within <paramref name="limit"/> edits (a swap of neighbours is one), or null.</summary>
+    public static string? Nearest(string word, IEnumerable<string> candidates, int limit)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var distance = Distance(word, candidate);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (candidate, distance);
+            }
+        }
+
+        return bestDistance <= limit ? best : null;
+    }
+
+    /// <summary>The first token that looks like an option, is no option's value and comes before <c>--</c>; null when none.</summary>
+    private static string? UnknownOption(ParseResult parseResult)
+    {
+        var values = new HashSet<Token>(OptionResults(parseResult.RootCommandResult).SelectMany(o => o.Tokens), ReferenceEqualityComparer.Instance);
+        foreach (var token in parseResult.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash)
+            {
+                break;
+            }
+
+            if (token.Type == TokenType.Argument && LooksLikeOption(token.Value) && !values.Contains(token))
+            {
+                return token.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool LooksLikeOption(string token) => token.Length > 1 && token[0] == '-';
+
+    /// <summary>A long option is compared with the long options; a near one, or the only one it begins, is suggested.</summary>
+    private static string? NearestOption(string unknown, IReadOnlyList<string> known)
+    {
+        if (!unknown.StartsWith("--", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var name = unknown.Split('=', ':')[0];
+        var longOptions = known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        if (Nearest(name, longOptions, Math.Max(1, (name.Length - 2) / 4)) is { } near)
+        {
+            return near;
+        }
+
+        var extending = longOptions.Where(k => k.StartsWith(name, StringComparison.Ordinal)).ToArray();
+        return extending.Length == 1 ? extending[0] : null;
+    }
+
+    /// <summary>The options a command accepts: its own and its ancestors' recursive ones.</summary>
+    private static IEnumerable<string> KnownOptions(CommandResult command)
+    {
+        foreach (var result in Enumerable.Reverse(Path(command)))
+        {
+            foreach (var option in result.Command.Options.Where(o => !o.Hidden && (o.Recursive || result == command)))
+            {
+                yield return option.Name;
+                foreach (var alias in option.Aliases)
+                {
+                    yield return alias;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<OptionResult> OptionResults(CommandResult command)
+    {
+        foreach (var child in command.Children)
+        {
+            switch (child)
+            {
+                case OptionResult option:
+                    yield return option;
+                    break;
+                case CommandResult sub:
+                    foreach (var option in OptionResults(sub))
+                    {
+                        yield return option;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>From the root to <paramref name="command"/>.</summary>
+    private static List<CommandResult> Path(CommandResult command)
+    {
+        var path = new List<CommandResult>();
+        for (SymbolResult? r = command; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult c)
+            {
+                path.Add(c);
+            }
+        }
+
+        path.Reverse();
+        return path;
+    }
+
+    /// <summary>"personaops plan", for telling the user what to run.</summary>
+    private static string CommandLine(CommandResult command)
+    {
+        var path = CommandPath(command);
+        return path == "personaops" ? path : "personaops " + path;
+    }
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Edits between two words (insert, delete, substitute, swap two neighbours): the optimal string alignment distance.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>What is wrong with a command line, and the command it concerns.</summary>
+    internal sealed record Problem(string Message, CommandResult Command, bool ShowHelp);
+}
