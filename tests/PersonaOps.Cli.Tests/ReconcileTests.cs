@@ -108,7 +108,8 @@ public sealed class ReconcileTests
 
         var drift = await Run(project, "drift");
         drift.ExitCode.ShouldBe(2);
-        drift.Stdout.ShouldContain("~ layers.stt.hotwords = \"Edited in the dashboard\" -> \"Tavus\"", customMessage: drift.Stdout);
+        drift.Stdout.ShouldContain("~ layers.stt.hotwords: live \"Edited in the dashboard\", in Git \"Tavus\"", customMessage: drift.Stdout);
+        drift.Stdout.ShouldContain("changed outside PersonaOps");
     }
 
     [Fact]

@@ -11,10 +11,37 @@ internal static class PlanCommand
     internal static readonly OutputFormats<Plan> Formats = new OutputFormats<Plan>()
         .Add("text", "Terraform-style, one block per persona", (plan, options) => PlanTextRenderer.Render(plan, options.Color, options.Verbose))
         .Add("json", "the saved-plan document", (plan, _) => PlanDocument.Serialize(plan) + "\n")
-        .Add("markdown", "a pull-request comment", (plan, _) => PlanMarkdownRenderer.Render(plan));
+        .Add("markdown", "a pull-request comment", (plan, options) => PlanMarkdownRenderer.Render(plan, context: options.Context));
 
-    /// <summary>--output of plan, drift and show.</summary>
+    /// <summary>What drift renders to: the same plan, in drift's voice (how live differs from Git).</summary>
+    internal static readonly OutputFormats<Plan> DriftFormats = new OutputFormats<Plan>()
+        .Add("text", "the fields where live differs from Git", (plan, options) => PlanTextRenderer.Render(plan, options.Color, options.Verbose, ChangeVoice.Drift))
+        .Add("json", "the plan document that would converge them", (plan, _) => PlanDocument.Serialize(plan) + "\n")
+        .Add("markdown", "an issue body", (plan, options) => PlanMarkdownRenderer.Render(plan, voice: ChangeVoice.Drift, context: options.Context));
+
+    /// <summary>--output of plan and show.</summary>
     internal static readonly Option<OutputFormat<Plan>?> Output = Formats.CreateOption();
+
+    private static readonly Option<OutputFormat<Plan>?> DriftOutput = DriftFormats.CreateOption();
+
+    /// <summary>--commit: the commit a Markdown comment says it was computed for.</summary>
+    internal static readonly Option<string?> Commit = new("--commit") { Description = "The commit a Markdown comment names (default: GITHUB_SHA).", HelpName = "sha" };
+
+    /// <summary>--run-url: the CI run a Markdown comment links to.</summary>
+    internal static readonly Option<string?> RunUrl = new("--run-url") { Description = "The CI run a Markdown comment links to (default: GitHub's run, from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID).", HelpName = "url" };
+
+    /// <summary>Where the product was computed: the options, else what GitHub Actions sets.</summary>
+    internal static MarkdownContext Context(IOContext io, ParseResult parseResult)
+    {
+        var commit = parseResult.GetValue(Commit) ?? io.Environment("GITHUB_SHA");
+        var run = parseResult.GetValue(RunUrl);
+        if (run is null && io.Environment("GITHUB_SERVER_URL") is { Length: > 0 } server && io.Environment("GITHUB_REPOSITORY") is { Length: > 0 } repository && io.Environment("GITHUB_RUN_ID") is { Length: > 0 } id)
+        {
+            run = $"{server.TrimEnd('/')}/{repository}/actions/runs/{id}";
+        }
+
+        return new MarkdownContext(commit, run);
+    }
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
 
@@ -25,8 +52,10 @@ internal static class PlanCommand
         command.Options.Add(Output);
         command.Options.Add(Out);
         command.Options.Add(DetailedExitCode);
+        command.Options.Add(Commit);
+        command.Options.Add(RunUrl);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), Context(io, parseResult), parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
         return command;
     }
 
@@ -34,13 +63,15 @@ internal static class PlanCommand
     {
         var command = new Command("drift", "Plan for scheduled jobs: exit 2 when the live personas differ from the manifests, 0 when they match, 1 on error.");
         Workflow.AddTo(command);
-        command.Options.Add(Output);
+        command.Options.Add(DriftOutput);
+        command.Options.Add(Commit);
+        command.Options.Add(RunUrl);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), null, detailedExitCode: true, cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), DriftFormats.Chosen(parseResult, DriftOutput), Context(io, parseResult), null, detailedExitCode: true, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, MarkdownContext context, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
     {
         await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: false, cancellationToken);
         if (run is null)
@@ -57,7 +88,7 @@ internal static class PlanCommand
             return ExitCodes.Error;
         }
 
-        io.Out.Write(output.Render(plan, new RenderOptions(arguments.Color, arguments.Verbose)));
+        io.Out.Write(output.Render(plan, new RenderOptions(arguments.Color, arguments.Verbose, context)));
         if (outFile is not null)
         {
             io.Error.WriteLine($"personaops: saved the plan to {outFile}; apply exactly it with: personaops apply {outFile}");

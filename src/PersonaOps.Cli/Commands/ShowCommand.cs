@@ -10,7 +10,7 @@ internal static class ShowCommand
 
     public static Command Create(IOContext io)
     {
-        var command = new Command("show", "Render a saved plan.") { PlanFile, PlanCommand.Output };
+        var command = new Command("show", "Render a saved plan.") { PlanFile, PlanCommand.Output, PlanCommand.Commit, PlanCommand.RunUrl };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetValue(PlanFile)!;
@@ -21,7 +21,7 @@ internal static class ShowCommand
             }
 
             var output = PlanCommand.Formats.Chosen(parseResult, PlanCommand.Output);
-            io.Out.Write(output.Render(plan, new RenderOptions(io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), Verbose: false)));
+            io.Out.Write(output.Render(plan, new RenderOptions(io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), Verbose: false, PlanCommand.Context(io, parseResult))));
             return ExitCodes.Success;
         });
         return command;

@@ -3,8 +3,11 @@ using System.CommandLine.Parsing;
 
 namespace PersonaOps.Cli;
 
-/// <summary>How a renderer may draw: colour (a terminal, no NO_COLOR) and the verbose detail.</summary>
-internal sealed record RenderOptions(bool Color, bool Verbose);
+/// <summary>
+/// How a renderer may draw: colour (a terminal, no NO_COLOR), the verbose detail, and where the product was
+/// computed (the commit and CI run a pull-request comment names).
+/// </summary>
+internal sealed record RenderOptions(bool Color, bool Verbose, Core.Rendering.MarkdownContext? Context = null);
 
 /// <summary>One rendering of a command's product, under the name <c>--output</c> takes.</summary>
 internal sealed class OutputFormat<T>(string name, string description, Func<T, RenderOptions, string> render)
