@@ -72,12 +72,21 @@ public sealed class KindIdentity
     public string? Name(JsonNode? resource) => Text(resource, NameField);
 
     /// <summary>
-    /// A copy of <paramref name="resource"/> in PersonaOps's vocabulary: each alias renamed to its field. When
-    /// both names are present, equal values are kept once, a null on one side gives way to the other, and
-    /// values that disagree are a conflict (returned, never guessed; <paramref name="normalized"/> is then null).
+    /// <paramref name="resource"/> in PersonaOps's vocabulary: each alias renamed to its field. When both
+    /// names are present, equal values are kept once, a null on one side gives way to the other, and values
+    /// that disagree are a conflict (returned, never guessed; <paramref name="normalized"/> is then null).
+    /// A resource without aliases is returned as it is (most are, and listings hold thousands); one with
+    /// aliases is copied, so the input is never changed.
     /// </summary>
     public bool TryNormalize(JsonObject resource, out JsonObject? normalized, out AliasConflict? conflict)
     {
+        conflict = null;
+        if (!Aliases.Any(a => a.Alias.Parent.TryResolve(resource, out var p) && p is JsonObject o && o.ContainsKey(a.Alias.LastToken)))
+        {
+            normalized = resource;
+            return true;
+        }
+
         var copy = resource.DeepClone().AsObject();
         foreach (var alias in Aliases)
         {
@@ -94,7 +103,7 @@ public sealed class KindIdentity
             }
             else if (aliasValue is not null && !JsonEquality.DeepEquals(fieldValue, aliasValue))
             {
-                var id = Text(resource, IdField) ?? Aliases.Where(a => a.Field.Text == "/" + IdField).Select(a => Text(resource, a.Alias.LastToken)).FirstOrDefault();
+                var id = Text(resource, IdField) ?? Aliases.Where(a => a.Field.Text == "/" + IdField).Select(a => Text(resource, a.Alias.LastToken)).FirstOrDefault(i => i is not null);
                 normalized = null;
                 conflict = new AliasConflict(id, alias.Field, alias.Alias, fieldValue.DeepClone(), aliasValue.DeepClone());
                 return false;
@@ -102,7 +111,6 @@ public sealed class KindIdentity
         }
 
         normalized = copy;
-        conflict = null;
         return true;
     }
 

@@ -56,6 +56,8 @@ public sealed class AliasTableTests
         pal.ToJsonString().ShouldBe("""{"layers":{"conversational_flow":{"pal_interruptibility":"low"}},"pal_id":"p1","pal_name":"Coach"}""");
         Identity.Id(pal).ShouldBeNull("the one id reader reads the one vocabulary: normalise first");
         JsonEquality.DeepEquals(Identity.Normalize(pal), legacy).ShouldBeTrue();
+        pal.ContainsKey("pal_id").ShouldBeTrue("the input is never changed");
+        Identity.Normalize(legacy).ShouldBeSameAs(legacy, "nothing to rename, nothing copied");
         JsonEquality.DeepEquals(Identity.Normalize(Identity.WithAliases(legacy, keepBoth: true)), legacy).ShouldBeTrue();
     }
 
