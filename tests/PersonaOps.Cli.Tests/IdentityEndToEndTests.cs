@@ -136,16 +136,23 @@ public sealed class IdentityEndToEndTests
                 $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach-{i}\n{pinned}spec:\n  persona_name: Coach {i}\n  system_prompt: {prompt}\n  default_replica_id: r665388ec672\n  layers:\n    conversational_flow:\n      replica_interruptibility: low\n");
         }
 
-        var plan = await CliRunner.RunAsync(project.Root, env, "plan", "--detailed-exitcode");
+        var plan = await CliRunner.RunAsync(project.Root, env, "plan", "--detailed-exitcode", "--out", "plan.json");
         plan.ExitCode.ShouldBe(2, plan.Stderr);
         plan.Stdout.ShouldContain("Plan: 0 to add, 2 to change, 0 to delete.");
 
+        // The saved plan's stale check reads each persona back with GET: the same vocabulary, the same fingerprint.
+        var saved = await CliRunner.RunAsync(project.Root, env, "apply", "plan.json");
+        saved.ExitCode.ShouldBe(0, saved.Stderr);
+        saved.Stdout.ShouldContain("Apply complete! Personas: 0 added, 2 changed, 0 deleted.");
+
+        project.Write("personas/coach-1.yaml", File.ReadAllText(Path.Combine(project.Root, "personas/coach-1.yaml")).Replace("You coach people.", "You coach people well.", StringComparison.Ordinal));
         var apply = await CliRunner.RunAsync(project.Root, env, "apply", "--auto-approve");
         apply.ExitCode.ShouldBe(0, apply.Stderr);
-        apply.Stdout.ShouldContain("Apply complete! Personas: 0 added, 2 changed, 0 deleted.");
+        apply.Stdout.ShouldContain("Apply complete! Personas: 0 added, 1 changed, 0 deleted.");
         store.List("user", 100, 0).Total.ShouldBe(ids.Length);
         store.Get(ids[0])!.Body["system_prompt"]!.GetValue<string>().ShouldBe("You coach people kindly.");
         store.Get(ids[3])!.Body["system_prompt"]!.GetValue<string>().ShouldBe("You coach people kindly.");
+        store.Get(ids[1])!.Body["system_prompt"]!.GetValue<string>().ShouldBe("You coach people well.");
 
         var again = await CliRunner.RunAsync(project.Root, env, "plan", "--detailed-exitcode");
         again.ExitCode.ShouldBe(0, again.Stdout + again.Stderr);

@@ -20,6 +20,9 @@ public sealed record SecretReference(JsonPointer Pointer, string Reference, IRea
 /// </summary>
 public sealed record DesiredResource(Manifest Source, JsonObject? Spec, IReadOnlyList<SecretReference> Secrets)
 {
+    /// <summary>The resource's kind ("persona", the only one so far).</summary>
+    public string Kind { get; init; } = PersonaKind.Identity.Kind;
+
     /// <summary>The manifest's metadata.name.</summary>
     public string Name => Source.Name;
 
