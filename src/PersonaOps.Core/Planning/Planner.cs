@@ -132,7 +132,7 @@ public static class Planner
                 : Plan(manifest, live, PlanAction.Delete, JsonPatchDocument.Empty, null, [], [], fingerprint, []);
         }
 
-        var desired = manifest.Spec!.DeepClone().AsObject();
+        var desired = manifest.Spec!; // resolved once; read, never changed
         var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets);
         if (live is null)
         {

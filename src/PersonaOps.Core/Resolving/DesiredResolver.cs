@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Schema;
 using PersonaOps.Core.Validation;
@@ -38,8 +39,8 @@ public static class DesiredResolver
         {
             var errorsBefore = diagnostics.Count;
             var secrets = new List<SecretReference>();
-            var spec = manifest.Spec?.DeepClone().AsObject();
-            SpecStrings.Walk(spec, (pointer, text, isSecret) =>
+            var resolvedValues = new List<(JsonPointer Pointer, string Text)>();
+            SpecStrings.Walk(manifest.Spec, (pointer, text, isSecret) =>
             {
                 if (!text.Contains("${", StringComparison.Ordinal) || !EnvReference.TryParse(text, out var parts, out _))
                 {
@@ -63,18 +64,52 @@ public static class DesiredResolver
                     }
                 }
 
-                return isSecret ? null : EnvReference.Resolve(text, environment, out _);
+                if (!isSecret && EnvReference.Resolve(text, environment, out _) is { } value)
+                {
+                    resolvedValues.Add((pointer, value));
+                }
+
+                return null;
             }, schema.Spec);
 
             if (diagnostics.Count == errorsBefore)
             {
-                resources.Add(new DesiredResource(manifest, spec, secrets));
+                resources.Add(new DesiredResource(manifest, WithValues(manifest.Spec, resolvedValues), secrets));
             }
         }
 
         CheckResolvedNames(resources, diagnostics);
         var failed = diagnostics.Select(d => d.Address).ToHashSet(StringComparer.Ordinal);
         return new ResolveResult([.. resources.Where(r => !failed.Contains(r.Address))], diagnostics, secretVariables);
+    }
+
+    /// <summary>
+    /// The spec with the resolved values in place: a copy when any reference was resolved, the manifest's own
+    /// spec (a value nobody changes) when there was none, so a manifest without references costs no copy.
+    /// </summary>
+    private static JsonObject? WithValues(JsonObject? spec, List<(JsonPointer Pointer, string Text)> values)
+    {
+        if (spec is null || values.Count == 0)
+        {
+            return spec;
+        }
+
+        var copy = spec.DeepClone().AsObject();
+        foreach (var (pointer, text) in values)
+        {
+            pointer.Parent.TryResolve(copy, out var parent);
+            switch (parent)
+            {
+                case JsonObject obj:
+                    obj[pointer.LastToken] = text;
+                    break;
+                case JsonArray array when JsonPointer.TryParseIndex(pointer.LastToken, out var index):
+                    array[index] = text;
+                    break;
+            }
+        }
+
+        return copy;
     }
 
     /// <summary>
