@@ -20,6 +20,26 @@ public enum DefaultsReadBack
     Omit,
 }
 
+/// <summary>
+/// Which names personas read back with. Tavus renamed persona to PAL, and an account mixes objects that
+/// read back as <c>persona_id</c>/<c>persona_name</c> with objects that read back as
+/// <c>pal_id</c>/<c>pal_name</c> (tavus-api.md §2): the sandbox does each.
+/// </summary>
+public enum PalNames
+{
+    /// <summary>The legacy names only: <c>persona_id</c>, <c>persona_name</c>, <c>default_replica_id</c>, ...</summary>
+    Off,
+
+    /// <summary>Every persona with the PAL-era names only: <c>pal_id</c>, <c>pal_name</c>, <c>default_face_id</c>, ...</summary>
+    All,
+
+    /// <summary>Some personas with the PAL-era names, the others with the legacy ones, as accounts mix them (decided by id, so stable).</summary>
+    Mixed,
+
+    /// <summary>Every persona with both names of each field.</summary>
+    Both,
+}
+
 /// <summary>Faults to inject, for tests and benchmarks. Deterministic for a given seed.</summary>
 public sealed record FaultOptions
 {
@@ -63,6 +83,9 @@ public sealed record SandboxOptions
 
     /// <summary>Unknown fields in create and patch bodies: stored (false, the default) or refused with 400 (true).</summary>
     public bool StrictFields { get; init; }
+
+    /// <summary>Whether reads (list, GET, and the answers of create and PATCH) use Tavus's PAL-era field names.</summary>
+    public PalNames PalNames { get; init; } = PalNames.Off;
 
     /// <summary>Replica ids accepted besides Tavus's stock replicas.</summary>
     public IReadOnlyList<string> ExtraReplicas { get; init; } = [];

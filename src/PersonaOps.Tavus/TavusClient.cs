@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly.Timeout;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 
 namespace PersonaOps.Tavus;
 
@@ -96,7 +97,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         {
             foreach (var persona in page.Value)
             {
-                if (Id(persona) is { } id && ids.Add(id))
+                if (Identity.Id(persona) is { } id && ids.Add(id))
                 {
                     personas.Add(persona);
                 }
@@ -119,8 +120,20 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             throw new TavusApiException(null, $"GET /v2/personas (page {page}) answered with something other than the documented {{\"data\": [...], \"total_count\": N}}");
         }
 
-        return (data.OfType<JsonObject>().ToArray(), count);
+        return (data.OfType<JsonObject>().Select(p => Normalize(p, $"GET /v2/personas (page {page})")).ToArray(), count);
     }
+
+    /// <summary>
+    /// Every persona read from Tavus, in PersonaOps's vocabulary: PAL-era names (<c>pal_id</c>,
+    /// <c>pal_name</c>, ...) mapped by the alias table of the persona kind, so nothing after the client sees
+    /// them. An answer whose two names of one field disagree is refused: which is right cannot be told.
+    /// </summary>
+    private static JsonObject Normalize(JsonObject persona, string where, string consequence = "nothing was planned from it") =>
+        Identity.TryNormalize(persona, out var normalized, out var conflict)
+            ? normalized!
+            : throw new TavusApiException(null, $"{where}: {conflict!.Describe(Identity.Kind)}; {consequence}");
+
+    private static KindIdentity Identity => PersonaKind.Identity;
 
     /// <summary>One persona, or null when Tavus says the id is unknown (400 Invalid persona_id, or 404).</summary>
     public async Task<JsonObject?> GetPersonaAsync(string id, CancellationToken cancellationToken = default)
@@ -132,8 +145,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             // Documented as {"data": [persona]}, observed bare: accept both.
             return body switch
             {
-                JsonObject { Count: 1 } wrapper when wrapper["data"] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => inner,
-                JsonObject persona => persona,
+                JsonObject { Count: 1 } wrapper when wrapper["data"] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => Normalize(inner, $"GET /v2/personas/{id}"),
+                JsonObject persona => Normalize(persona, $"GET /v2/personas/{id}"),
                 _ => throw new TavusApiException(null, $"persona {id} came back as something other than a JSON object"),
             };
         }
@@ -150,13 +163,13 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// </summary>
     public async Task<CreatedPersona> CreatePersonaAsync(JsonObject body, IReadOnlySet<string> knownIds, CancellationToken cancellationToken = default)
     {
-        var name = body["persona_name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var name = Identity.Name(body);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 var created = await SendForJsonAsync(HttpMethod.Post, "/v2/personas", body, cancellationToken);
-                return Id(created) is { } id
+                return (created is JsonObject answer ? Identity.Id(Normalize(answer, "POST /v2/personas", "the persona may have been created: run plan to see the account")) : null) is { } id
                     ? new CreatedPersona(id, attempt > 0)
                     : throw new TavusApiException(null, "Tavus created a persona but its answer has no persona_id");
             }
@@ -189,16 +202,16 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         {
             var listing = await ReadListingAsync(cancellationToken);
             var matches = listing.Personas
-                .Where(p => Id(p) is { } id && !knownIds.Contains(id) && p["persona_name"] is JsonValue v && v.TryGetValue<string>(out var n) && n == name)
+                .Where(p => Identity.Id(p) is { } id && !knownIds.Contains(id) && Identity.Name(p) == name)
                 .ToArray();
             if (matches.Length > 1)
             {
-                throw new TavusApiException(null, $"after an interrupted create, {matches.Length} personas named '{name}' exist ({string.Join(", ", matches.Select(Id))}); pin the right one with metadata.id and delete the others.");
+                throw new TavusApiException(null, $"after an interrupted create, {matches.Length} personas named '{name}' exist ({string.Join(", ", matches.Select(Identity.Id))}); pin the right one with metadata.id and delete the others.");
             }
 
             if (matches.Length == 1)
             {
-                return Id(matches[0]);
+                return Identity.Id(matches[0]);
             }
 
             if (listing.Problem is null)
@@ -243,11 +256,6 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return false;
         }
     }
-
-    public static string? Id(JsonNode? persona) =>
-        persona?["persona_id"] is JsonValue id && id.TryGetValue<string>(out var s) ? s
-        : persona?["pal_id"] is JsonValue pal && pal.TryGetValue<string>(out var p) ? p
-        : null;
 
     private static bool IsUnknownId(TavusApiException ex) =>
         ex.Status == 404 || (ex.Status == 400 && ex.Message.Contains("Invalid persona_id", StringComparison.Ordinal));

@@ -24,7 +24,7 @@ public sealed class TavusClientTests
         }
 
         var listed = await harness.Client.ListUserPersonasAsync();
-        listed.Select(TavusClient.Id).ShouldBe(created);
+        listed.Select(PersonaOps.Core.Kinds.PersonaKind.Identity.Id).ShouldBe(created);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal static class ApplyCommand
         // After a confirmation, time has passed: read the account again. With --auto-approve the plan's own
         // listing is seconds old, and a second one would cost N/100 requests for nothing.
         var current = autoApprove ? run.Live : await client.ListUserPersonasAsync(cancellationToken);
-        var live = current.Where(p => TavusClient.Id(p) is not null).ToDictionary(p => TavusClient.Id(p)!, StringComparer.Ordinal);
+        var live = current.Where(p => Core.Kinds.PersonaKind.Identity.Id(p) is not null).ToDictionary(p => Core.Kinds.PersonaKind.Identity.Id(p)!, StringComparer.Ordinal);
         return await ExecuteAsync(io, plan, client, live, arguments.Parallelism, force, cancellationToken);
     }
 

@@ -24,6 +24,7 @@ internal static class SandboxCommand
     private static readonly Option<int> UnknownId = new Option<int>("--unknown-id-status") { Description = "The status for an unknown persona id: 400 (documented) or 404.", DefaultValueFactory = _ => 400 }.OneOf(400, 404);
     private static readonly Option<bool> MakerDrafts = new("--maker-drafts") { Description = "Simulate PAL Maker drafts: 409 maker_changes unless ?force=true." };
     private static readonly Option<bool> StrictFields = new("--strict-fields") { Description = "Refuse unknown fields with 400 instead of storing them." };
+    private static readonly Option<PalNames> PalNamesOption = new("--pal-names") { Description = "Read personas back with Tavus's PAL-era names (pal_id, pal_name, default_face_id, ...): off, all, mixed (some personas, as accounts mix them) or both (both names).", DefaultValueFactory = _ => PalNames.Off };
     private static readonly Option<string[]> Replicas = new("--replica") { Description = "A replica id to accept besides Tavus's stock replicas (repeatable).", AllowMultipleArgumentsPerToken = false, HelpName = "id" };
     private static readonly Option<int> Latency = new Option<int>("--latency-ms") { Description = "Latency added to every request, in milliseconds (up to 600000).", HelpName = "ms" }.InRange(0, 600_000);
     private static readonly Option<double> FaultRate = new Option<double>("--fault-rate") { Description = "Share of requests (0-1) answered 500.", HelpName = "share" }.InRange(0, 1);
@@ -36,7 +37,7 @@ internal static class SandboxCommand
     {
         var serve = new Command("serve", "Serve the Tavus-compatible persona API over HTTP on 127.0.0.1, persisted in SQLite, until Ctrl+C or SIGTERM. One log line per request on stderr.")
         {
-            Port, Database, ApiKey, Secrets, Defaults, UnknownId, MakerDrafts, StrictFields, Replicas, Latency, FaultRate, RateLimitRate, RetryAfter, DropRate, Seed,
+            Port, Database, ApiKey, Secrets, Defaults, UnknownId, MakerDrafts, StrictFields, PalNamesOption, Replicas, Latency, FaultRate, RateLimitRate, RetryAfter, DropRate, Seed,
         };
         serve.SetAction((parseResult, cancellationToken) =>
         {
@@ -53,6 +54,7 @@ internal static class SandboxCommand
                     UnknownIdStatus = parseResult.GetValue(UnknownId),
                     MakerDrafts = parseResult.GetValue(MakerDrafts),
                     StrictFields = parseResult.GetValue(StrictFields),
+                    PalNames = parseResult.GetValue(PalNamesOption),
                     ExtraReplicas = parseResult.GetValue(Replicas) ?? [],
                     Faults = new FaultOptions
                     {

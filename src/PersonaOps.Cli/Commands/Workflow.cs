@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Planning;
+using PersonaOps.Core.Resolving;
 using PersonaOps.Core.Validation;
 using PersonaOps.Tavus;
 
@@ -81,10 +82,11 @@ internal static class Workflow
         Limits(parseResult));
 
     /// <summary>
-    /// Reads and validates the manifests and checks that the environment holds the variables they reference
-    /// (every one for apply, <paramref name="requireSecrets"/>); diagnostics go to stderr. Null when any is an error.
+    /// Reads and validates the manifests, then resolves them (<see cref="DesiredResolver"/>): the environment
+    /// must hold the variables they reference (every one for apply, <paramref name="requireSecrets"/>), and
+    /// no two may resolve to one persona_name. Diagnostics go to stderr. Null when any is an error.
     /// </summary>
-    public static IReadOnlyList<Manifest>? LoadManifests(IOContext io, WorkflowArguments arguments, bool requireSecrets)
+    public static ResolveResult? LoadManifests(IOContext io, WorkflowArguments arguments, bool requireSecrets)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -118,24 +120,31 @@ internal static class Workflow
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
         }
 
-        var (missing, secretVariables) = EnvironmentCheck.Check(manifests, io.Environment, requireSecrets);
-        foreach (var name in secretVariables)
+        var resolved = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets);
+        foreach (var name in resolved.SecretVariables)
         {
             io.Redactor.Add(io.Environment(name));
         }
 
-        foreach (var diagnostic in missing)
+        foreach (var diagnostic in resolved.Diagnostics)
         {
             io.Error.WriteLine(DiagnosticFormatter.FormatText(diagnostic));
         }
 
-        if (missing.Count > 0)
+        var missing = resolved.Diagnostics.Count(d => d.Code == DiagnosticCatalog.MissingVariable.Code);
+        if (missing > 0)
         {
-            io.Error.WriteLine($"personaops: error: {missing.Count} environment variable reference(s) cannot be resolved; nothing was sent to the API.");
+            io.Error.WriteLine($"personaops: error: {missing} environment variable reference(s) cannot be resolved; nothing was sent to the API.");
             return null;
         }
 
-        return manifests;
+        if (resolved.HasErrors)
+        {
+            io.Error.WriteLine($"personaops: error: the manifests are not valid once resolved ({resolved.Diagnostics.Count(d => d.IsError)} error(s)); nothing was sent to the API.");
+            return null;
+        }
+
+        return resolved;
     }
 
     /// <summary>Chooses the target and says which on stderr. Null (and a message) when none can be chosen.</summary>
@@ -214,7 +223,7 @@ internal static class Workflow
     }
 
     /// <summary>Reads the live personas and computes the plan, with the listing it was made from. Null (after saying why) on failure.</summary>
-    private static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanAsync(IOContext io, WorkflowArguments arguments, IReadOnlyList<Manifest> manifests, Target target, TavusClient client, CancellationToken cancellationToken)
+    private static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanAsync(IOContext io, WorkflowArguments arguments, ResolveResult manifests, Target target, TavusClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -232,10 +241,10 @@ internal static class Workflow
 
         clock.Restart();
         var plan = Planner.Create(target.Description, manifests, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets });
-        Timing(io, arguments, $"planned {manifests.Count} manifest(s)", clock);
+        Timing(io, arguments, $"planned {manifests.Resources.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
-            io.Error.WriteLine($"{error.File}({error.Line},1): error PO5001: {error.Message}");
+            io.Error.WriteLine(DiagnosticFormatter.FormatText(error));
         }
 
         if (plan.Errors.Count > 0)

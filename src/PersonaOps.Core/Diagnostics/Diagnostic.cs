@@ -22,5 +22,8 @@ public sealed record Diagnostic(string Code, Severity Severity, string File, Sou
 {
     public bool IsError => Severity == Severity.Error;
 
+    /// <summary>The resource the finding is about (<c>persona.coach</c>), when it is about one.</summary>
+    public string? Address { get; init; }
+
     public override string ToString() => DiagnosticFormatter.FormatText(this);
 }

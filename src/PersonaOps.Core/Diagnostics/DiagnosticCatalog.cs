@@ -9,7 +9,8 @@ public sealed record DiagnosticDescriptor(string Code, Severity Severity, string
 /// <summary>
 /// The one catalogue of diagnostic codes. Codes are stable: users grep for them and scripts match them,
 /// so a code is never reused for a different meaning. PO1xxx: reading files and YAML; PO2xxx: the
-/// schema; PO3xxx: checks the schema cannot express; PO4xxx: warnings.
+/// schema; PO3xxx: checks the schema cannot express; PO4xxx: warnings; PO5xxx: planning against the
+/// account (identity).
 /// </summary>
 public static class DiagnosticCatalog
 {
@@ -50,6 +51,11 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor DeprecatedValue = new("PO4002", Severity.Warning, "Deprecated value");
     public static readonly DiagnosticDescriptor LongText = new("PO4003", Severity.Warning, "Text beyond Tavus's documented limit");
     public static readonly DiagnosticDescriptor EmptyDocument = new("PO4004", Severity.Warning, "Empty YAML document");
+
+    public static readonly DiagnosticDescriptor PlanningFailed = new("PO5000", Severity.Error, "The manifest cannot be planned");
+    public static readonly DiagnosticDescriptor AmbiguousPersonaName = new("PO5001", Severity.Error, "Several live personas have this persona_name");
+    public static readonly DiagnosticDescriptor UnknownId = new("PO5002", Severity.Error, "metadata.id is not a persona of the account");
+    public static readonly DiagnosticDescriptor ClaimedTwice = new("PO5003", Severity.Error, "Two manifests manage one live persona");
 
     /// <summary>Every descriptor, for documentation and for tests that codes stay unique.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =

@@ -31,8 +31,8 @@ public static class Importer
         var result = new List<ImportedManifest>();
         foreach (var persona in personas)
         {
-            var id = persona["persona_id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new ArgumentException("a persona without persona_id cannot be imported", nameof(personas));
-            var name = UniqueSlug(persona["persona_name"] is JsonValue n && n.TryGetValue<string>(out var pn) ? pn : id, taken);
+            var id = Kinds.PersonaKind.Identity.Id(persona) ?? throw new ArgumentException("a persona without persona_id cannot be imported", nameof(personas));
+            var name = UniqueSlug(Kinds.PersonaKind.Identity.Name(persona) ?? id, taken);
             result.Add(ImportOne(persona, id, name, schema));
         }
 
@@ -47,18 +47,21 @@ public static class Importer
         PersonaShape.VisitServerFields(spec.DeepClone(), (pointer, _) => Remove(spec, pointer), schema);
         DropEmpty(spec);
 
+        // One walk: every secret becomes a reference; any other text that holds "${" must stay literal, and in
+        // a manifest "$${" is a literal "${".
         var variables = new List<string>();
         var prefix = name.ToUpperInvariant().Replace('-', '_');
-        var secrets = new List<JsonPointer>();
-        PersonaShape.VisitSecrets(spec, (pointer, _) => secrets.Add(pointer), schema);
-        EscapeReferences(spec);
-        foreach (var pointer in secrets)
+        Manifests.SpecStrings.Walk(spec, (pointer, text, isSecret) =>
         {
-            var variable = $"{prefix}_{Manifests.EnvReference.SuggestVariable(pointer)}";
-            variables.Add(variable);
-            var parent = pointer.Parent.TryResolve(spec, out var p) ? p as JsonObject : null;
-            parent![pointer.LastToken] = $"${{env:{variable}}}";
-        }
+            if (isSecret)
+            {
+                var variable = $"{prefix}_{Manifests.EnvReference.SuggestVariable(pointer)}";
+                variables.Add(variable);
+                return $"${{env:{variable}}}";
+            }
+
+            return text.Contains("${", StringComparison.Ordinal) ? text.Replace("${", "$${", StringComparison.Ordinal) : null;
+        }, schema.Spec);
 
         var document = new YamlMappingNode
         {
@@ -197,47 +200,6 @@ public static class Importer
                 return v.GetValue<string>().Length == 0;
             default:
                 return false;
-        }
-    }
-
-    /// <summary>Text that holds <c>${</c> must stay literal: in a manifest, <c>$${</c> is a literal <c>${</c>.</summary>
-    private static void EscapeReferences(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (key, value) in obj.ToArray())
-                {
-                    if (Escaped(value) is { } text)
-                    {
-                        obj[key] = text;
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    if (Escaped(array[i]) is { } text)
-                    {
-                        array[i] = text;
-                    }
-                }
-
-                break;
-        }
-
-        // The escaped text of a string holding "${"; otherwise null, after escaping inside containers.
-        static string? Escaped(JsonNode? value)
-        {
-            if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
-            {
-                var text = v.GetValue<string>();
-                return text.Contains("${", StringComparison.Ordinal) ? text.Replace("${", "$${", StringComparison.Ordinal) : null;
-            }
-
-            EscapeReferences(value);
-            return null;
         }
     }
 

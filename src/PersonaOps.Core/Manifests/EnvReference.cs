@@ -85,8 +85,15 @@ public static class EnvReference
         TryParse(value, out var parts, out _) && parts.Any(p => p.IsReference);
 
     /// <summary>
+    /// The value of variable <paramref name="name"/>, or null when it is not set or is empty: CI fills a
+    /// variable whose secret it does not have with "", and such a value is never sent or matched.
+    /// </summary>
+    public static string? Lookup(Func<string, string?> environment, string name) =>
+        environment(name) is { Length: > 0 } value ? value : null;
+
+    /// <summary>
     /// Replaces each reference with its variable's value. Returns null and names the first missing
-    /// variable when one is not set.
+    /// variable when one is not set or is empty (<see cref="Lookup"/>).
     /// </summary>
     public static string? Resolve(string value, Func<string, string?> lookup, out string? missing)
     {
@@ -105,7 +112,7 @@ public static class EnvReference
                 continue;
             }
 
-            var resolved = lookup(part.Text);
+            var resolved = Lookup(lookup, part.Text);
             if (resolved is null)
             {
                 missing = part.Text;

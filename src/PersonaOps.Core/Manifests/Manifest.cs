@@ -26,8 +26,14 @@ public sealed record Manifest(
     JsonObject? Spec,
     SourceMap Map)
 {
-    /// <summary>The persona's display name from spec, if set.</summary>
-    public string? PersonaName => Spec?["persona_name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>
+    /// The persona's display name from spec as written, references unresolved: what validation compares.
+    /// Identity uses the resolved name (<see cref="Resolving.DesiredResource.PersonaName"/>).
+    /// </summary>
+    public string? PersonaName => Kinds.PersonaKind.Identity.Name(Spec);
+
+    /// <summary>Terraform's address: how the user refers to this manifest's resource (<c>persona.coach</c>).</summary>
+    public string Address => $"{Kinds.PersonaKind.Identity.Kind}.{Name}";
 
     /// <summary><c>file(line,col)</c>: where a person finds this manifest.</summary>
     public string Location => $"{File}({Position.Line},{Position.Column})";

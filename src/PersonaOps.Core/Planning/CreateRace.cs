@@ -30,7 +30,7 @@ public static class CreateRace
         var ourCreatedAt = listing.Where(p => Id(p) is { } id && ours.Contains(id)).ToDictionary(p => Id(p)!, CreatedAt, StringComparer.Ordinal);
         var byName = listing
             .Where(p => Id(p) is { } id && !knownBeforeApply.Contains(id) && !ours.Contains(id))
-            .GroupBy(p => Text(p, "persona_name") ?? "", StringComparer.Ordinal)
+            .GroupBy(p => Kinds.PersonaKind.Identity.Name(p) ?? "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         var results = new List<CreateRaceResult>();
         foreach (var persona in created)
@@ -52,7 +52,7 @@ public static class CreateRace
         return results;
     }
 
-    private static string? Id(JsonObject persona) => Planner.Id(persona);
+    private static string? Id(JsonObject persona) => Kinds.PersonaKind.Identity.Id(persona);
 
     private static string? Text(JsonObject persona, string field) =>
         persona[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;

@@ -51,11 +51,12 @@ public sealed record PersonaPlan(
     public IReadOnlyList<string> UncomparableSecrets { get; init; } = [];
 }
 
-/// <summary>A problem that stops a manifest from being planned (ambiguous identity, missing variable, ...).</summary>
-public sealed record PlanError(string Name, string File, int Line, string Message);
-
-/// <summary>The whole plan: a value. Rendering and applying are functions of it.</summary>
-public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IReadOnlyList<PlanError> Errors)
+/// <summary>
+/// The whole plan: a value. Rendering and applying are functions of it. <see cref="Errors"/> are the
+/// problems that stopped manifests from being planned (a variable not set, an ambiguous persona_name, an id
+/// not in the account, ...): diagnostics with catalogued codes, each with its address, file, line and column.
+/// </summary>
+public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IReadOnlyList<Diagnostics.Diagnostic> Errors)
 {
     public const int FormatVersion = 1;
 

@@ -56,7 +56,17 @@ public static class PlanDocument
             ["summary"] = new JsonObject { ["add"] = plan.ToAdd, ["change"] = plan.ToChange, ["delete"] = plan.ToDelete },
             ["applyable"] = plan.HasChanges && plan.Errors.Count == 0,
             ["personas"] = personas,
-            ["errors"] = new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject { ["name"] = e.Name, ["file"] = e.File, ["line"] = e.Line, ["message"] = e.Message }).ToArray()),
+            ["errors"] = new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject
+            {
+                ["name"] = NameOf(e.Address),
+                ["file"] = e.File,
+                ["line"] = e.Position.Line,
+                ["message"] = e.Message,
+                ["address"] = e.Address,
+                ["column"] = e.Position.Column,
+                ["code"] = e.Code,
+                ["severity"] = Diagnostics.DiagnosticFormatter.SeverityWord(e.Severity),
+            }).ToArray()),
         };
         body["plan_fingerprint"] = Fingerprint(plan);
         return body;
@@ -146,7 +156,7 @@ public static class PlanDocument
                 });
             }
 
-            var errors = (root["errors"]?.AsArray() ?? []).Select(e => new PlanError(e!["name"]!.GetValue<string>(), e["file"]!.GetValue<string>(), e["line"]!.GetValue<int>(), e["message"]!.GetValue<string>())).ToArray();
+            var errors = (root["errors"]?.AsArray() ?? []).Select(ParseError).ToArray();
             plan = new Plan(root["target"]!.GetValue<string>(), personas, errors);
             if (root["plan_fingerprint"]?.GetValue<string>() is not { Length: > 0 } recorded)
             {
@@ -171,6 +181,21 @@ public static class PlanDocument
             return false;
         }
     }
+
+    /// <summary>An error of a plan file; files written before errors carried code, column and address read as PO5000 at column 1.</summary>
+    private static Diagnostics.Diagnostic ParseError(JsonNode? e)
+    {
+        var code = e!["code"]?.GetValue<string>();
+        var descriptor = Diagnostics.DiagnosticCatalog.All.FirstOrDefault(d => d.Code == code) ?? Diagnostics.DiagnosticCatalog.PlanningFailed;
+        var position = new Diagnostics.SourcePosition(e["line"]!.GetValue<int>(), e["column"]?.GetValue<int>() ?? 1);
+        return descriptor.At(e["file"]!.GetValue<string>(), position, e["message"]!.GetValue<string>()) with
+        {
+            Address = e["address"]?.GetValue<string>() ?? "persona." + e["name"]!.GetValue<string>(),
+        };
+    }
+
+    /// <summary>The manifest name in an address (<c>persona.coach</c> gives <c>coach</c>).</summary>
+    private static string? NameOf(string? address) => address?[(address.IndexOf('.', StringComparison.Ordinal) + 1)..];
 
     public static string ActionName(PlanAction action) => action switch
     {

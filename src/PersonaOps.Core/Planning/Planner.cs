@@ -1,7 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Resolving;
 using PersonaOps.Core.Schema;
 
 namespace PersonaOps.Core.Planning;
@@ -14,26 +16,35 @@ public sealed record PlanOptions
 }
 
 /// <summary>
-/// Computes the plan: which live persona each manifest manages (metadata.id, else the one persona with its
-/// persona_name, else none), and per persona the action and the exact JSON Patch. Pure: manifests, the
-/// live personas and an environment lookup in, a <see cref="Plan"/> out.
+/// Computes the plan: which live persona each resolved manifest manages (metadata.id, else the one persona
+/// with its resolved persona_name, else none), and per persona the action and the exact JSON Patch. Pure:
+/// resolved resources, the live personas and an environment lookup in, a <see cref="Plan"/> out.
 /// </summary>
 public static class Planner
 {
-    public static Plan Create(string target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, PersonaSchema? schema = null)
+    /// <summary>Resolves the manifests (<see cref="DesiredResolver"/>), then plans them; resolution problems are plan errors.</summary>
+    public static Plan Create(string target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, PersonaSchema? schema = null) =>
+        Create(target, DesiredResolver.Resolve(manifests, environment, requireSecrets: false, schema), live, environment, options, schema);
+
+    /// <summary>
+    /// Plans resolved resources against the live personas (normalised by the client: one vocabulary). The
+    /// errors of <paramref name="desired"/> come first in the plan's errors, then identity's, in manifest order.
+    /// </summary>
+    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, PersonaSchema? schema = null)
     {
         schema ??= PersonaSchema.V1;
         options ??= new PlanOptions();
+        var identity = PersonaKind.Identity;
         var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
         var byName = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
         foreach (var persona in live)
         {
-            if (persona["persona_id"] is JsonValue id && id.TryGetValue<string>(out var s))
+            if (identity.Id(persona) is { } id)
             {
-                byId[s] = persona;
+                byId[id] = persona;
             }
 
-            if (persona["persona_name"] is JsonValue n && n.TryGetValue<string>(out var name))
+            if (identity.Name(persona) is { } name)
             {
                 (byName.TryGetValue(name, out var list) ? list : byName[name] = []).Add(persona);
             }
@@ -41,86 +52,78 @@ public static class Planner
 
         // Identity first, in manifest order (a persona claimed twice is an error on the second claim), then
         // each persona's diff on every core: each touches only its own manifest and live document.
-        var resolved = new (JsonObject? Current, string? Error)[manifests.Count];
-        var claimed = new Dictionary<string, Manifest>(StringComparer.Ordinal);
-        for (var i = 0; i < manifests.Count; i++)
+        var resources = desired.Resources;
+        var resolved = new (JsonObject? Current, Diagnostic? Error)[resources.Count];
+        var claimed = new Dictionary<string, DesiredResource>(StringComparer.Ordinal);
+        for (var i = 0; i < resources.Count; i++)
         {
-            var manifest = manifests[i];
-            var error = Resolve(manifest, byName, byId, out var current);
-            if (error is null && current is not null && Id(current) is { } liveId)
+            var resource = resources[i];
+            var error = Identify(resource, byName, byId, out var current);
+            if (error is null && current is not null && identity.Id(current) is { } liveId)
             {
                 if (claimed.TryGetValue(liveId, out var other))
                 {
-                    error = $"manifest '{manifest.Name}' and manifest '{other.Name}' ({other.Location}) both manage persona {liveId}; pin each to its own persona with metadata.id.";
+                    error = resource.At(DiagnosticCatalog.ClaimedTwice, resource.Id is null ? "/spec/persona_name" : "/metadata/id",
+                        $"manifest '{resource.Name}' and manifest '{other.Name}' ({other.Location}) both manage persona {liveId}; pin each to its own persona with metadata.id.");
                 }
                 else
                 {
-                    claimed[liveId] = manifest;
+                    claimed[liveId] = resource;
                 }
             }
 
             resolved[i] = (current, error);
         }
 
-        var planned = new PersonaPlan?[manifests.Count];
-        var failures = new string?[manifests.Count];
-        Parallel.For(0, manifests.Count, i =>
+        var planned = new PersonaPlan?[resources.Count];
+        Parallel.For(0, resources.Count, i =>
         {
-            if (resolved[i].Error is not null)
+            if (resolved[i].Error is null)
             {
-                failures[i] = resolved[i].Error;
-                return;
-            }
-
-            try
-            {
-                planned[i] = PlanOne(manifests[i], resolved[i].Current, environment, options, schema);
-            }
-            catch (PlanningException ex)
-            {
-                failures[i] = ex.Message;
+                planned[i] = PlanOne(resources[i], resolved[i].Current, environment, options, schema);
             }
         });
 
         var personas = planned.OfType<PersonaPlan>().ToList();
-        var errors = manifests.Select((m, i) => failures[i] is { } message ? new PlanError(m.Name, m.File, m.Position.Line, message) : null).OfType<PlanError>().ToList();
+        var errors = desired.Diagnostics.Where(d => d.IsError).Concat(resolved.Select(r => r.Error).OfType<Diagnostic>()).ToList();
         return new Plan(target, personas, errors);
     }
 
-    private static string? Resolve(Manifest manifest, Dictionary<string, List<JsonObject>> byName, Dictionary<string, JsonObject> byId, out JsonObject? current)
+    /// <summary>The live persona a resource manages: metadata.id, else the one persona with its resolved persona_name, else none.</summary>
+    private static Diagnostic? Identify(DesiredResource resource, Dictionary<string, List<JsonObject>> byName, Dictionary<string, JsonObject> byId, out JsonObject? current)
     {
         current = null;
-        if (manifest.Id is { } id)
+        if (resource.Id is { } id)
         {
             if (byId.TryGetValue(id, out current))
             {
                 return null;
             }
 
-            return manifest.Ensure == Ensure.Absent
+            return resource.Ensure == Ensure.Absent
                 ? null
-                : $"metadata.id {id} is not a persona of this account (it may have been deleted, or belong to another account); remove metadata.id to create the persona, or fix the id.";
+                : resource.At(DiagnosticCatalog.UnknownId, "/metadata/id",
+                    $"metadata.id {id} is not a persona of this account (it may have been deleted, or belong to another account); remove metadata.id to create the persona, or fix the id.");
         }
 
-        var name = manifest.PersonaName;
-        if (name is null)
+        if (resource.PersonaName is not { } name)
         {
-            return manifest.Ensure == Ensure.Absent ? null : null;
+            return null;
         }
 
         var matches = byName.TryGetValue(name, out var named) ? named : [];
         if (matches.Count > 1)
         {
-            return $"{matches.Count} live personas are named '{name}' ({string.Join(", ", matches.Select(Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.";
+            return resource.At(DiagnosticCatalog.AmbiguousPersonaName, "/spec/persona_name",
+                $"{matches.Count} live personas are named '{name}' ({string.Join(", ", matches.Select(PersonaKind.Identity.Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.");
         }
 
         current = matches.SingleOrDefault();
         return null;
     }
 
-    private static PersonaPlan PlanOne(Manifest manifest, JsonObject? live, Func<string, string?> environment, PlanOptions options, PersonaSchema schema)
+    private static PersonaPlan PlanOne(DesiredResource manifest, JsonObject? live, Func<string, string?> environment, PlanOptions options, PersonaSchema schema)
     {
-        var liveId = live is null ? null : Id(live);
         var fingerprint = live is null ? null : CanonicalJson.Hash(live);
         if (manifest.Ensure == Ensure.Absent)
         {
@@ -129,7 +132,7 @@ public static class Planner
                 : Plan(manifest, live, PlanAction.Delete, JsonPatchDocument.Empty, null, Deleted(live, schema), [], fingerprint, []);
         }
 
-        var desired = ResolveReferences(manifest, manifest.Spec!.DeepClone().AsObject(), environment, schema);
+        var desired = manifest.Spec!; // resolved once; read, never changed
         var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets);
         if (live is null)
         {
@@ -153,9 +156,9 @@ public static class Planner
         };
     }
 
-    private static PersonaPlan Plan(Manifest manifest, JsonObject? live, PlanAction action, JsonPatchDocument patch, JsonObject? body,
+    private static PersonaPlan Plan(DesiredResource manifest, JsonObject? live, PlanAction action, JsonPatchDocument patch, JsonObject? body,
         IReadOnlyList<FieldChange> changes, IReadOnlyList<SecretBinding> secrets, string? fingerprint, IReadOnlyList<string> notes) =>
-        new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes);
+        new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : PersonaKind.Identity.Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes);
 
     /// <summary>A create shown field by field: objects opened down to their leaves, lists and free-form objects whole.</summary>
     private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, PersonaSchema schema)
@@ -192,62 +195,6 @@ public static class Planner
         return field;
     }
 
-    /// <summary>Replaces ${env:...} references outside secret fields; secrets keep theirs until apply.</summary>
-    private static JsonObject ResolveReferences(Manifest manifest, JsonObject spec, Func<string, string?> environment, PersonaSchema schema)
-    {
-        var secretPointers = new HashSet<string>(StringComparer.Ordinal);
-        PersonaShape.VisitSecrets(spec, (pointer, _) => secretPointers.Add(pointer.Text), schema);
-        Walk(spec, JsonPointer.Root);
-        return spec;
-
-        void Walk(JsonNode? node, JsonPointer pointer)
-        {
-            switch (node)
-            {
-                case JsonObject obj:
-                    foreach (var (key, value) in obj.ToArray())
-                    {
-                        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && !secretPointers.Contains(pointer.Append(key).Text))
-                        {
-                            obj[key] = Substitute(v.GetValue<string>(), pointer.Append(key));
-                        }
-                        else
-                        {
-                            Walk(value, pointer.Append(key));
-                        }
-                    }
-
-                    break;
-                case JsonArray array:
-                    for (var i = 0; i < array.Count; i++)
-                    {
-                        if (array[i] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
-                        {
-                            array[i] = Substitute(v.GetValue<string>(), pointer.Append(i));
-                        }
-                        else
-                        {
-                            Walk(array[i], pointer.Append(i));
-                        }
-                    }
-
-                    break;
-            }
-        }
-
-        JsonNode Substitute(string text, JsonPointer pointer)
-        {
-            var resolved = EnvReference.Resolve(text, environment, out var missing);
-            if (resolved is null)
-            {
-                var position = manifest.Map.ValueAt("/spec" + pointer.Text);
-                throw new PlanningException($"{manifest.File}({position.Line},{position.Column}): the environment variable {missing} is not set (referenced by spec.{Validation.FieldPath.Display(pointer)}).");
-            }
-
-            return JsonValue.Create(resolved);
-        }
-    }
-
     private static bool IsSecret(JsonPointer pointer, PersonaSchema schema) => SchemaAt(pointer, schema)?.IsWriteOnly == true;
 
     /// <summary>A copy of a value with every secret inside it replaced by "(sensitive value)".</summary>
@@ -277,10 +224,4 @@ public static class Planner
 
         return value.DeepClone();
     }
-
-    internal static string? Id(JsonNode persona) =>
-        persona["persona_id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
-
-/// <summary>A manifest that cannot be planned; the message says why and what to do.</summary>
-internal sealed class PlanningException(string message) : Exception(message);

@@ -63,7 +63,7 @@ internal static class SemanticChecks
             CheckFields(file, spec, JsonPointer.Root.Append("spec"), schema.Spec, map, diagnostics);
         }
 
-        CheckReferences(file, document, "", map, diagnostics);
+        CheckReferences(file, document, map, diagnostics);
     }
 
     /// <summary>Walks spec with its schema: server-owned fields, secrets, deprecations, documented limits.</summary>
@@ -144,35 +144,24 @@ internal static class SemanticChecks
     }
 
     /// <summary>Every string in the document must have well-formed ${env:...} references.</summary>
-    private static void CheckReferences(string file, JsonNode? node, string pointer, SourceMap map, List<Diagnostic> diagnostics)
-    {
-        switch (node)
+    private static void CheckReferences(string file, JsonNode? document, SourceMap map, List<Diagnostic> diagnostics) =>
+        SpecStrings.Walk(document, (pointer, text, isSecret) =>
         {
-            case JsonObject obj:
-                foreach (var (key, value) in obj)
-                {
-                    CheckReferences(file, value, pointer + "/" + JsonPointer.Escape(key), map, diagnostics);
-                }
+            if (text.Contains("${", StringComparison.Ordinal) && !EnvReference.TryParse(text, out _, out var error))
+            {
+                diagnostics.Add(DiagnosticCatalog.MalformedReference.At(file, map.ValueAt(pointer.Text), $"{FieldPath.Display(pointer)}: {error}."));
+            }
 
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    CheckReferences(file, array[i], pointer + "/" + i, map, diagnostics);
-                }
+            return null;
+        });
 
-                break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                if (!EnvReference.TryParse(value.GetValue<string>(), out _, out var error))
-                {
-                    diagnostics.Add(DiagnosticCatalog.MalformedReference.At(file, map.ValueAt(pointer), $"{FieldPath.Display(pointer)}: {error}."));
-                }
-
-                break;
-        }
-    }
-
-    /// <summary>Checks across all manifests: names, persona names and ids are unique.</summary>
+    /// <summary>
+    /// Checks across all manifests: names, persona names and ids are unique. persona_name is compared as
+    /// written: two equal texts resolve to one name whatever the environment, so this never reports a
+    /// collision that resolution would not; names that differ as written but resolve to one name (or a
+    /// reference that resolves to another manifest's literal name) are reported by resolution, with the
+    /// same code, once the environment is known (<see cref="Resolving.DesiredResolver"/>).
+    /// </summary>
     public static void CheckUniqueness(IReadOnlyList<Manifest> manifests, List<Diagnostic> diagnostics)
     {
         Unique(manifests, m => m.Name, m => m.Map.ValueAt("/metadata/name"), DiagnosticCatalog.DuplicateName,

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Schema;
 using PersonaOps.Core.Validation;
 using PersonaOps.Sandbox.Store;
@@ -100,12 +101,12 @@ public sealed class SandboxApi
         }
 
         var record = _store.Create(body);
-        return SandboxResponse.Json(200, new JsonObject
+        return SandboxResponse.Json(200, Named(record.Id, new JsonObject
         {
             ["persona_id"] = record.Id,
             ["persona_name"] = body["persona_name"]?.DeepClone(),
             ["created_at"] = PersonaStore.Format(record.CreatedAt),
-        });
+        }));
     }
 
     private SandboxResponse List(SandboxRequest request)
@@ -307,8 +308,20 @@ public sealed class SandboxApi
             body = new JsonPatchDocument(operations).Apply(body).Document!.AsObject();
         }
 
-        return Full(record with { Body = body });
+        return Named(record.Id, Full(record with { Body = body }));
     }
+
+    /// <summary>A persona as read back, in the names the <see cref="SandboxOptions.PalNames"/> switch gives it.</summary>
+    private JsonObject Named(string id, JsonObject persona) => _options.PalNames switch
+    {
+        PalNames.All => PersonaKind.Identity.WithAliases(persona),
+        PalNames.Both => PersonaKind.Identity.WithAliases(persona, keepBoth: true),
+        PalNames.Mixed when ReadsAsPal(id) => PersonaKind.Identity.WithAliases(persona),
+        _ => persona,
+    };
+
+    /// <summary>With <see cref="PalNames.Mixed"/>: the personas that read back with PAL-era names (about half, by id).</summary>
+    public static bool ReadsAsPal(string id) => id.Length > 0 && id[^1] % 2 == 0;
 
     private static JsonObject Present(ReplicaRecord replica, bool verbose)
     {

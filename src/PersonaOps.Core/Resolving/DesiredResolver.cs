@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Schema;
+using PersonaOps.Core.Validation;
+
+namespace PersonaOps.Core.Resolving;
+
+/// <summary>
+/// What resolution gives: the resources that resolved (in manifest order), a diagnostic for every problem
+/// (a variable not set or empty, PO3007; two manifests whose persona_name resolves to one name, PO3004),
+/// and the variables secret fields name, whose values must never be shown.
+/// </summary>
+public sealed record ResolveResult(IReadOnlyList<DesiredResource> Resources, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlySet<string> SecretVariables)
+{
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+}
+
+/// <summary>
+/// The stage between validation and the diff: each validated manifest becomes one
+/// <see cref="DesiredResource"/>. Non-secret references are replaced by their values (<c>$${</c> becomes a
+/// literal <c>${</c>); secret references stay as written and are bound, so their values are read only
+/// when needed. A variable that is set but empty counts as not set. Pure: the environment is a function.
+/// </summary>
+public static class DesiredResolver
+{
+    /// <param name="requireSecrets">
+    /// apply needs every secret's variable; plan only the ordinary ones (a secret it cannot read is not
+    /// compared, and the plan says so).
+    /// </param>
+    public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, PersonaSchema? schema = null)
+    {
+        schema ??= PersonaSchema.V1;
+        var diagnostics = new List<Diagnostic>();
+        var resources = new List<DesiredResource>(manifests.Count);
+        var secretVariables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            var errorsBefore = diagnostics.Count;
+            var secrets = new List<SecretReference>();
+            var resolvedValues = new List<(JsonPointer Pointer, string Text)>();
+            SpecStrings.Walk(manifest.Spec, (pointer, text, isSecret) =>
+            {
+                if (!text.Contains("${", StringComparison.Ordinal) || !EnvReference.TryParse(text, out var parts, out _))
+                {
+                    return null; // no reference; a malformed one was refused by validation
+                }
+
+                var variables = parts.Where(p => p.IsReference).Select(p => p.Text).Distinct(StringComparer.Ordinal).ToArray();
+                if (isSecret)
+                {
+                    secrets.Add(new SecretReference(pointer, text, variables));
+                    secretVariables.UnionWith(variables);
+                }
+
+                if (!isSecret || requireSecrets)
+                {
+                    foreach (var name in variables.Where(v => EnvReference.Lookup(environment, v) is null))
+                    {
+                        var state = environment(name) is null ? "is not set" : "is set but empty (CI gives a secret it does not have as an empty value)";
+                        diagnostics.Add(DiagnosticCatalog.MissingVariable.At(manifest.File, manifest.Map.ValueAt("/spec" + pointer.Text),
+                            $"spec.{FieldPath.Display(pointer)} references ${{env:{name}}}, but {name} {state}{(isSecret ? "; apply needs every secret it may send" : "")}. Set it in the environment (in CI, from a secret).") with { Address = manifest.Address });
+                    }
+                }
+
+                if (!isSecret && EnvReference.Resolve(text, environment, out _) is { } value)
+                {
+                    resolvedValues.Add((pointer, value));
+                }
+
+                return null;
+            }, schema.Spec);
+
+            if (diagnostics.Count == errorsBefore)
+            {
+                resources.Add(new DesiredResource(manifest, WithValues(manifest.Spec, resolvedValues), secrets));
+            }
+        }
+
+        CheckResolvedNames(resources, diagnostics);
+        var failed = diagnostics.Select(d => d.Address).ToHashSet(StringComparer.Ordinal);
+        return new ResolveResult([.. resources.Where(r => !failed.Contains(r.Address))], diagnostics, secretVariables);
+    }
+
+    /// <summary>
+    /// The spec with the resolved values in place: a copy when any reference was resolved, the manifest's own
+    /// spec (a value nobody changes) when there was none, so a manifest without references costs no copy.
+    /// </summary>
+    private static JsonObject? WithValues(JsonObject? spec, List<(JsonPointer Pointer, string Text)> values)
+    {
+        if (spec is null || values.Count == 0)
+        {
+            return spec;
+        }
+
+        var copy = spec.DeepClone().AsObject();
+        foreach (var (pointer, text) in values)
+        {
+            pointer.Parent.TryResolve(copy, out var parent);
+            switch (parent)
+            {
+                case JsonObject obj:
+                    obj[pointer.LastToken] = text;
+                    break;
+                case JsonArray array when JsonPointer.TryParseIndex(pointer.LastToken, out var index):
+                    array[index] = text;
+                    break;
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// Two manifests whose persona_name resolves to one name would fight over one live persona (and, with no
+    /// persona of that name yet, both create it). Validation compares the names as written; this compares
+    /// them as they will be matched and sent. Only the later manifest is reported, as validation does.
+    /// </summary>
+    private static void CheckResolvedNames(IReadOnlyList<DesiredResource> resources, List<Diagnostic> diagnostics)
+    {
+        var seen = new Dictionary<string, DesiredResource>(StringComparer.Ordinal);
+        foreach (var resource in resources)
+        {
+            if (resource.PersonaName is not { } name)
+            {
+                continue;
+            }
+
+            if (!seen.TryAdd(name, resource))
+            {
+                var first = seen[name];
+                var at = first.ValueAt("/spec/persona_name");
+                var written = resource.Source.PersonaName == name && first.Source.PersonaName == name ? "" : " once its ${env:...} references are resolved";
+                diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, "/spec/persona_name",
+                    $"spec.persona_name is '{name}'{written}, the persona name of {first.File}({at.Line},{at.Column}) too; two manifests with one persona name would fight over the same live persona."));
+            }
+        }
+    }
+}
