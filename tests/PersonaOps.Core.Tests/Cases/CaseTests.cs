@@ -2,9 +2,11 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Planning;
 using PersonaOps.Core.Rendering;
+using PersonaOps.Core.Resolving;
 using PersonaOps.Core.Validation;
 
 namespace PersonaOps.Core.Tests.Cases;
@@ -12,7 +14,7 @@ namespace PersonaOps.Core.Tests.Cases;
 /// <summary>
 /// One runner for the case folders beside this file, one folder per diff and rendering rule. A folder holds
 /// <c>manifests.yaml</c> (one or more documents), <c>live.json</c> (the account's personas, as Tavus answers
-/// them), optionally <c>env.json</c> (the environment variables) and <c>case.json</c> (<c>drift</c>: also
+/// them, PAL-era names included), optionally <c>env.json</c> (the environment variables) and <c>case.json</c> (<c>drift</c>: also
 /// render in drift's voice; <c>color</c>: also render with ANSI colour), and the expected outputs:
 /// <c>plan.txt</c>, <c>plan.json</c>, <c>plan.md</c>, <c>drift.txt</c> and <c>drift.md</c>, <c>plan.ansi.txt</c>,
 /// and <c>diagnostics.txt</c> (present exactly when there are diagnostics). Set PERSONAOPS_UPDATE_GOLDEN=1 to
@@ -37,10 +39,13 @@ public sealed class CaseTests
         var validation = ManifestValidator.Validate([new SourceFile("personas/manifests.yaml", yaml)]);
         var diagnostics = validation.Diagnostics.Select(DiagnosticFormatter.FormatText).ToList();
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!validation.HasErrors)
+        var resolved = validation.HasErrors ? null : DesiredResolver.Resolve(validation.Manifests, n => environment.GetValueOrDefault(n), requireSecrets: false);
+        diagnostics.AddRange(resolved?.Diagnostics.Select(DiagnosticFormatter.FormatText) ?? []);
+        if (resolved is { HasErrors: false })
         {
-            var plan = Planner.Create(Target, validation.Manifests, live, n => environment.GetValueOrDefault(n));
-            diagnostics.AddRange(plan.Errors.Select(e => $"{e.File}({e.Line},1): error: {e.Message}"));
+            // The live documents pass the client's alias table first, as they do at the edge.
+            var plan = Planner.Create(Target, resolved, live.Select(PersonaKind.Identity.Normalize).ToArray(), n => environment.GetValueOrDefault(n));
+            diagnostics.AddRange(plan.Errors.Select(DiagnosticFormatter.FormatText));
             outputs["plan.txt"] = PlanTextRenderer.Render(plan);
             outputs["plan.json"] = PlanDocument.Serialize(plan) + "\n";
             outputs["plan.md"] = PlanMarkdownRenderer.Render(plan, context: new MarkdownContext("0123456789abcdef0123456789abcdef01234567", "https://github.com/acme/personas/actions/runs/42"));
