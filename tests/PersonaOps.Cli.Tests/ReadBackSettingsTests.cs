@@ -102,7 +102,7 @@ public sealed class ReadBackSettingsTests
         var plan = await CliRunner.RunAsync(project.Root, env, "plan", "--detailed-exitcode");
         plan.ExitCode.ShouldBe(2, plan.Stdout);
         plan.Stdout.ShouldContain("~ layers.llm.api_key");
-        plan.Stdout.ShouldContain("~ layers.llm.api_key = (sensitive value)");
+        plan.Stdout.ShouldMatch(@"~ layers\.llm\.api_key +\= \(sensitive value\)\n");
         plan.Stdout.ShouldNotContain(Canary);
         (await CliRunner.RunAsync(project.Root, env, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
         store.List("user", 10, 0).Page.Single().Body["layers"]!["llm"]!["api_key"]!.GetValue<string>().ShouldBe(Canary + "-rotated");
