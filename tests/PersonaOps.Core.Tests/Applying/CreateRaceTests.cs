@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using PersonaOps.Core.Planning;
+using PersonaOps.Core.Applying;
 
-namespace PersonaOps.Core.Tests.Planning;
+namespace PersonaOps.Core.Tests.Applying;
 
 /// <summary>The rule two racing applies both follow: one copy is kept, the same one in both runs.</summary>
 public sealed class CreateRaceTests
