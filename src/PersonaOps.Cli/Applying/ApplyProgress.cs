@@ -27,7 +27,7 @@ internal sealed class ApplyProgress : IDisposable
     private long _started;
     private int _done;
     private int _inFlight;
-    private TimeSpan _drawnAt = TimeSpan.MinValue;
+    private TimeSpan? _drawnAt;
     private bool _running;
     private bool _shown;
 
@@ -97,7 +97,7 @@ internal sealed class ApplyProgress : IDisposable
         lock (_gate)
         {
             var now = _clock.GetElapsedTime(_started);
-            if (!_running || now < Delay || (!force && now - _drawnAt < MinimumInterval))
+            if (!_running || now < Delay || (!force && _drawnAt is { } drawn && now - drawn < MinimumInterval))
             {
                 return;
             }
