@@ -122,7 +122,7 @@ public sealed class ApplyReportJsonTests
 
         // (Help on stdout after a usage error is System.CommandLine's, as for plan; the misuse work changes it for every command.)
         result.ExitCode.ShouldBe(1);
-        result.Stderr.ShouldContain("--output must be text or json for apply.");
+        result.Stderr.ShouldContain("--output must be text or json for apply");
         WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0);
     }
 
