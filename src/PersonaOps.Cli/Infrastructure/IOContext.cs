@@ -24,6 +24,9 @@ public sealed record IOContext(
     /// <summary>True when a person can answer a prompt: input and output are both a terminal.</summary>
     public bool IsInteractive { get; init; }
 
+    /// <summary>True when stderr is a terminal, so a person watches it: long applies show their progress there.</summary>
+    public bool ErrorIsTerminal { get; init; }
+
     public static IOContext FromConsole() => new(
         Console.Out,
         Console.Error,
@@ -33,6 +36,7 @@ public sealed record IOContext(
     {
         In = Console.In,
         IsInteractive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
+        ErrorIsTerminal = !Console.IsErrorRedirected,
     };
 
     /// <summary>Colour only on a terminal, and never with NO_COLOR set (https://no-color.org).</summary>

@@ -1,3 +1,4 @@
+using PersonaOps.Core.Applying;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Importing;
 using PersonaOps.Core.JsonPatch;

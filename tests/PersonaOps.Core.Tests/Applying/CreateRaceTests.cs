@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using PersonaOps.Core.Planning;
+using PersonaOps.Core.Applying;
 
-namespace PersonaOps.Core.Tests.Planning;
+namespace PersonaOps.Core.Tests.Applying;
 
 /// <summary>The rule two racing applies both follow: one copy is kept, the same one in both runs.</summary>
 public sealed class CreateRaceTests
@@ -53,5 +53,31 @@ public sealed class CreateRaceTests
     {
         JsonObject[] account = [new() { ["persona_id"] = "p-0", ["persona_name"] = "Coach" }, Live("p-9", "Coach", "2026-11-29T10:00:00Z")];
         CreateRace.Find([new NewPersona("persona.coach", "Coach", "p-0")], account, new HashSet<string>()).Single().KeeperId.ShouldBe("p-9");
+    }
+}
+
+/// <summary>What a run says about a race, won or lost, and which id its report gives.</summary>
+public sealed class CreateRaceSettlementTests
+{
+    private static readonly CreateRaceResult LostRace = new(new NewPersona("persona.coach", "Coach", "p-b"), ["p-a"], "p-a");
+
+    [Fact]
+    public void ALostRace_ReportsTheKeptCopysId_AndWhetherOurCopyWasRemoved()
+    {
+        var removed = CreateRace.Lost(LostRace, null);
+        var stuck = CreateRace.Lost(LostRace, "DELETE /v2/personas/p-b answered 500");
+
+        removed.Outcome.ShouldBe(ApplyOutcome.CreatedElsewhere);
+        removed.Id.ShouldBe("p-a");
+        removed.Message.ShouldBe("another apply created 'Coach' at the same time as this one (p-a, kept); this run removed its own copy p-b, so there is one");
+        stuck.Id.ShouldBe("p-a");
+        stuck.Message.ShouldBe("another apply created 'Coach' at the same time as this one (p-a, kept), and this run could not remove its own copy p-b: DELETE /v2/personas/p-b answered 500. Delete it by hand");
+    }
+
+    [Fact]
+    public void AWonRace_IsAWarning_NamingTheOtherCopies()
+    {
+        CreateRace.Won(new CreateRaceResult(new NewPersona("persona.coach", "Coach", "p-a"), ["p-b", "p-c"], "p-a"))
+            .ShouldBe("persona.coach: another apply created 'Coach' at the same time (p-b, p-c); this run's copy p-a is the one kept, and the other run removes its own.");
     }
 }

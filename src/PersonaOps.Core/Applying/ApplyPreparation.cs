@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
 using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Planning;
 
-namespace PersonaOps.Core.Planning;
+namespace PersonaOps.Core.Applying;
 
 /// <summary>
 /// Turns a planned persona into what is sent: every secret reference replaced by its value, read from the
@@ -10,6 +11,86 @@ namespace PersonaOps.Core.Planning;
 /// </summary>
 public static class ApplyPreparation
 {
+    /// <summary>
+    /// Prepares every change of <paramref name="plan"/>, in <see cref="ApplyOrder"/>, before the first request:
+    /// each body and patch made with its secrets resolved and checked (a missing or rotated secret is a
+    /// <see cref="Preparation.Problems">problem</see> that stops the whole apply, so it never stops half-way
+    /// for want of a secret), and each patch tried on the live persona it is for (one that does not apply,
+    /// or whose persona is gone, is <see cref="PreparedChange.Refusal">refused</see>: that change fails
+    /// without a request, the others go ahead).
+    /// </summary>
+    /// <param name="live">The account's personas by id, as last read.</param>
+    public static Preparation Prepare(Plan plan, Func<string, string?> environment, IReadOnlyDictionary<string, JsonObject> live)
+    {
+        var changes = new List<PreparedChange>();
+        var problems = new List<string>();
+        foreach (var persona in ApplyOrder.Order(plan.Personas).Where(p => p.Action != PlanAction.NoOp))
+        {
+            string? error = null;
+            switch (persona.Action)
+            {
+                case PlanAction.Create:
+                    if (ResolveBody(persona, environment, out error) is { } body)
+                    {
+                        changes.Add(new PreparedChange(persona, body, null, null));
+                    }
+
+                    break;
+                case PlanAction.Update:
+                    if (ResolvePatch(persona, environment, out error) is { } patch)
+                    {
+                        changes.Add(new PreparedChange(persona, null, patch, Check(persona, patch, live)));
+                    }
+
+                    break;
+                default:
+                    changes.Add(new PreparedChange(persona, null, null, persona.LiveId is null ? "the plan names no live persona to delete" : null));
+                    break;
+            }
+
+            if (error is not null)
+            {
+                problems.Add($"{persona.Address}: {error}");
+            }
+        }
+
+        return new Preparation(changes, problems);
+    }
+
+    /// <summary>The account's personas by id (the first of any id listed twice), as <see cref="Prepare"/> takes them.</summary>
+    public static IReadOnlyDictionary<string, JsonObject> IndexById(IEnumerable<JsonObject> listing)
+    {
+        var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var persona in listing)
+        {
+            if (Kinds.PersonaKind.Identity.Id(persona) is { } id)
+            {
+                byId.TryAdd(id, persona);
+            }
+        }
+
+        return byId;
+    }
+
+    /// <summary>
+    /// The values the plan's secret references hold in <paramref name="environment"/>: what the output must
+    /// mask, should an API echo one back in an error.
+    /// </summary>
+    public static IReadOnlyList<string> SecretValues(Plan plan, Func<string, string?> environment) =>
+        [.. plan.Personas.SelectMany(p => p.Secrets).Select(s => EnvReference.Resolve(s.Reference, environment, out _)).OfType<string>().Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Why <paramref name="patch"/> cannot be sent to the live persona, or null: it is there and the patch applies to it.</summary>
+    private static string? Check(PersonaPlan persona, JsonPatchDocument patch, IReadOnlyDictionary<string, JsonObject> live)
+    {
+        if (persona.LiveId is null || !live.TryGetValue(persona.LiveId, out var current))
+        {
+            return $"persona {persona.LiveId} is no longer in the account";
+        }
+
+        var check = patch.Apply(current);
+        return check.Succeeded ? null : $"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.";
+    }
+
     public static JsonObject? ResolveBody(PersonaPlan plan, Func<string, string?> environment, out string? error)
     {
         var body = plan.Body?.DeepClone().AsObject();

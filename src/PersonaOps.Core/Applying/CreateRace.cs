@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using PersonaOps.Core.Planning;
 
-namespace PersonaOps.Core.Planning;
+namespace PersonaOps.Core.Applying;
 
 /// <summary>A persona this apply created: its manifest's address, its persona_name and the id Tavus gave it.</summary>
 public sealed record NewPersona(string Address, string PersonaName, string Id);
@@ -51,6 +52,23 @@ public static class CreateRace
 
         return results;
     }
+
+    /// <summary>
+    /// The result of a race this run lost, once it tried to remove its own copy (<paramref name="removalError"/>:
+    /// why that failed, or null). The id reported is the kept copy's: the one the manifest now manages.
+    /// </summary>
+    public static ResourceResult Lost(CreateRaceResult race, string? removalError)
+    {
+        var found = $"another apply created '{race.Ours.PersonaName}' at the same time as this one ({race.KeeperId}, kept)";
+        var message = removalError is null
+            ? $"{found}; this run removed its own copy {race.Ours.Id}, so there is one"
+            : $"{found}, and this run could not remove its own copy {race.Ours.Id}: {removalError}. Delete it by hand";
+        return new ResourceResult(race.Ours.Address, PreparedChange.PersonaKind, PlanAction.Create, race.KeeperId, ApplyOutcome.CreatedElsewhere, message);
+    }
+
+    /// <summary>The warning of a race this run won: its copy is kept, and the other run removes its own.</summary>
+    public static string Won(CreateRaceResult race) =>
+        $"{race.Ours.Address}: another apply created '{race.Ours.PersonaName}' at the same time ({string.Join(", ", race.OtherIds)}); this run's copy {race.Ours.Id} is the one kept, and the other run removes its own.";
 
     private static string? Id(JsonObject persona) => Kinds.PersonaKind.Identity.Id(persona);
 
