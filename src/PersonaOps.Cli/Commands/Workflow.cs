@@ -91,7 +91,7 @@ internal static class Workflow
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
-        var schema = Task.Run(() => Core.Schema.PersonaSchema.V1);
+        var schema = Task.Run(() => Core.Schema.KindSchema.Persona);
         var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
         var result = ManifestValidator.Validate(read.Files, schema.GetAwaiter().GetResult());
         Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
@@ -267,7 +267,7 @@ internal static class Workflow
                 {
                     io.Redactor.Add(secret);
                 }
-            }, Core.Schema.PersonaSchema.V1);
+            }, Core.Schema.KindSchema.Persona);
         }
     }
 

@@ -161,7 +161,7 @@ public static class ApplyPreparation
     /// omitted counts as set). Used when a PATCH was committed but its answer lost, and the retry was then
     /// refused because, for example, its remove found nothing left to remove.
     /// </summary>
-    public static bool IsApplied(JsonPatchDocument patch, JsonNode now, Schema.PersonaSchema? schema = null)
+    public static bool IsApplied(JsonPatchDocument patch, JsonNode now, Schema.KindSchema? schema = null)
     {
         var secrets = new HashSet<string>(StringComparer.Ordinal);
         foreach (var op in patch.Operations.Where(o => o.HasValue))

@@ -24,9 +24,9 @@ public sealed record ImportedManifest(string Name, string PersonaId, string Yaml
 /// </summary>
 public static class Importer
 {
-    public static IReadOnlyList<ImportedManifest> Import(IReadOnlyList<JsonObject> personas, PersonaSchema? schema = null)
+    public static IReadOnlyList<ImportedManifest> Import(IReadOnlyList<JsonObject> personas, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<ImportedManifest>();
         foreach (var persona in personas)
@@ -39,7 +39,7 @@ public static class Importer
         return result;
     }
 
-    private static ImportedManifest ImportOne(JsonObject persona, string id, string name, PersonaSchema schema)
+    private static ImportedManifest ImportOne(JsonObject persona, string id, string name, KindSchema schema)
     {
         var notes = new List<string>();
         var spec = Known(persona, schema.Spec, JsonPointer.Root, notes) ?? new JsonObject();

@@ -18,7 +18,7 @@ public static class SpecStrings
     /// <summary>
     /// Visits every string value of <paramref name="root"/> (object members and array items, depth first, in
     /// document order). <paramref name="schema"/> is the field <paramref name="root"/> is an instance of (for
-    /// spec, <see cref="PersonaSchema.Spec"/>); without it no string counts as a secret.
+    /// spec, <see cref="KindSchema.Spec"/>); without it no string counts as a secret.
     /// </summary>
     public static void Walk(JsonNode? root, Visitor visit, SchemaField? schema = null) =>
         Walk(root, JsonPointer.Root, schema, false, visit);

@@ -23,16 +23,16 @@ public sealed record PlanOptions
 public static class Planner
 {
     /// <summary>Resolves the manifests (<see cref="DesiredResolver"/>), then plans them; resolution problems are plan errors.</summary>
-    public static Plan Create(string target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, PersonaSchema? schema = null) =>
+    public static Plan Create(string target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
         Create(target, DesiredResolver.Resolve(manifests, environment, requireSecrets: false, schema), live, environment, options, schema);
 
     /// <summary>
     /// Plans resolved resources against the live personas (normalised by the client: one vocabulary). The
     /// errors of <paramref name="desired"/> come first in the plan's errors, then identity's, in manifest order.
     /// </summary>
-    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, PersonaSchema? schema = null)
+    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         options ??= new PlanOptions();
         var identity = PersonaKind.Identity;
         var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
@@ -122,7 +122,7 @@ public static class Planner
         return null;
     }
 
-    private static PersonaPlan PlanOne(DesiredResource manifest, JsonObject? live, Func<string, string?> environment, PlanOptions options, PersonaSchema schema)
+    private static PersonaPlan PlanOne(DesiredResource manifest, JsonObject? live, Func<string, string?> environment, PlanOptions options, KindSchema schema)
     {
         var fingerprint = live is null ? null : CanonicalJson.Hash(live);
         if (manifest.Ensure == Ensure.Absent)
@@ -161,7 +161,7 @@ public static class Planner
         new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : PersonaKind.Identity.Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes);
 
     /// <summary>A create shown field by field: objects opened down to their leaves, lists and free-form objects whole.</summary>
-    private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, PersonaSchema schema)
+    private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, KindSchema schema)
     {
         foreach (var (key, value) in obj)
         {
@@ -178,13 +178,13 @@ public static class Planner
     }
 
     /// <summary>What a delete removes: every field of the live persona but the server-owned ones, secrets masked.</summary>
-    private static List<FieldChange> Deleted(JsonObject live, PersonaSchema schema) =>
+    private static List<FieldChange> Deleted(JsonObject live, KindSchema schema) =>
         live.Where(p => p.Value is not null && schema.Spec.Member(p.Key)?.IsReadOnly != true)
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new FieldChange(JsonPointer.Root.Append(p.Key).Text, Mask(p.Value, JsonPointer.Root.Append(p.Key), schema), null, IsSecret(JsonPointer.Root.Append(p.Key), schema)))
             .ToList();
 
-    private static SchemaField? SchemaAt(JsonPointer pointer, PersonaSchema schema)
+    private static SchemaField? SchemaAt(JsonPointer pointer, KindSchema schema)
     {
         SchemaField? field = schema.Spec;
         foreach (var token in pointer.Tokens)
@@ -195,12 +195,12 @@ public static class Planner
         return field;
     }
 
-    private static bool IsSecret(JsonPointer pointer, PersonaSchema schema) => SchemaAt(pointer, schema)?.IsWriteOnly == true;
+    private static bool IsSecret(JsonPointer pointer, KindSchema schema) => SchemaAt(pointer, schema)?.IsWriteOnly == true;
 
     /// <summary>A copy of a value with every secret inside it replaced by "(sensitive value)".</summary>
-    public static JsonNode? Mask(JsonNode? value, JsonPointer at, PersonaSchema? schema = null)
+    public static JsonNode? Mask(JsonNode? value, JsonPointer at, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         if (value is null)
         {
             return null;

@@ -14,9 +14,9 @@ public static class ChangeView
 {
     private const int FieldIndent = 6;
 
-    public static IReadOnlyList<ViewLine> Persona(PersonaPlan persona, ChangeVoice voice = ChangeVoice.Plan, PersonaSchema? schema = null)
+    public static IReadOnlyList<ViewLine> Persona(PersonaPlan persona, ChangeVoice voice = ChangeVoice.Plan, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         var lines = new List<ViewLine>();
         var id = persona.LiveId is null ? "" : $" [{persona.LiveId}]";
         var where = TextEscape.Control($"{persona.Address} ({persona.File}){id}");
@@ -55,7 +55,7 @@ public static class ChangeView
         return lines;
     }
 
-    private static List<ViewLine> Fields(PersonaPlan persona, ChangeVoice voice, PersonaSchema schema)
+    private static List<ViewLine> Fields(PersonaPlan persona, ChangeVoice voice, KindSchema schema)
     {
         var diff = new ValueDiff(voice);
         var labels = persona.Changes.Select(c => Validation.FieldPath.Display(c.Path)).ToArray();
@@ -70,7 +70,7 @@ public static class ChangeView
     }
 
     /// <summary>What the schema says of the value at <paramref name="pointer"/> in spec, or null.</summary>
-    internal static SchemaField? At(JsonPointer pointer, PersonaSchema schema)
+    internal static SchemaField? At(JsonPointer pointer, KindSchema schema)
     {
         SchemaField? field = schema.Spec;
         foreach (var token in pointer.Tokens)

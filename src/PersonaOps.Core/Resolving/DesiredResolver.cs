@@ -29,9 +29,9 @@ public static class DesiredResolver
     /// apply needs every secret's variable; plan only the ordinary ones (a secret it cannot read is not
     /// compared, and the plan says so).
     /// </param>
-    public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, PersonaSchema? schema = null)
+    public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         var diagnostics = new List<Diagnostic>();
         var resources = new List<DesiredResource>(manifests.Count);
         var secretVariables = new HashSet<string>(StringComparer.Ordinal);

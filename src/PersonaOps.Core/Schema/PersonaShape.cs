@@ -11,10 +11,10 @@ namespace PersonaOps.Core.Schema;
 public static class PersonaShape
 {
     /// <summary>A copy of <paramref name="persona"/> without the fields whose value equals the schema's default.</summary>
-    public static JsonObject WithoutDefaults(JsonObject persona, PersonaSchema? schema = null)
+    public static JsonObject WithoutDefaults(JsonObject persona, KindSchema? schema = null)
     {
         var copy = persona.DeepClone().AsObject();
-        RemoveDefaults(copy, (schema ?? PersonaSchema.V1).Spec);
+        RemoveDefaults(copy, (schema ?? KindSchema.Persona).Spec);
         return copy;
     }
 
@@ -42,10 +42,10 @@ public static class PersonaShape
     /// A copy of <paramref name="persona"/> without the fields the schema marks readOnly (server-owned:
     /// persona_id, created_at, ...), at any depth: what a body sent to Tavus may not set.
     /// </summary>
-    public static JsonObject WithoutServerFields(JsonObject persona, PersonaSchema? schema = null)
+    public static JsonObject WithoutServerFields(JsonObject persona, KindSchema? schema = null)
     {
         var copy = persona.DeepClone().AsObject();
-        RemoveServerFields(copy, (schema ?? PersonaSchema.V1).Spec);
+        RemoveServerFields(copy, (schema ?? KindSchema.Persona).Spec);
         return copy;
     }
 
@@ -83,12 +83,12 @@ public static class PersonaShape
     }
 
     /// <summary>Calls <paramref name="visit"/> for each value of a field the schema marks writeOnly (a secret).</summary>
-    public static void VisitSecrets(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, PersonaSchema? schema = null) =>
-        Visit(persona, JsonPointer.Root, (schema ?? PersonaSchema.V1).Spec, f => f.IsWriteOnly, visit);
+    public static void VisitSecrets(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, KindSchema? schema = null) =>
+        Visit(persona, JsonPointer.Root, (schema ?? KindSchema.Persona).Spec, f => f.IsWriteOnly, visit);
 
     /// <summary>Calls <paramref name="visit"/> for each field the schema marks readOnly (server-owned).</summary>
-    public static void VisitServerFields(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, PersonaSchema? schema = null) =>
-        Visit(persona, JsonPointer.Root, (schema ?? PersonaSchema.V1).Spec, f => f.IsReadOnly, visit);
+    public static void VisitServerFields(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, KindSchema? schema = null) =>
+        Visit(persona, JsonPointer.Root, (schema ?? KindSchema.Persona).Spec, f => f.IsReadOnly, visit);
 
     private static void Visit(JsonNode? node, JsonPointer pointer, SchemaField field, Func<SchemaField, bool> match, Action<JsonPointer, JsonNode?> visit)
     {

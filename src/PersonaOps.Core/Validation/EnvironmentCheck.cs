@@ -20,7 +20,7 @@ public static class EnvironmentCheck
     /// </summary>
     public sealed record Result(IReadOnlyList<Diagnostic> Missing, IReadOnlySet<string> SecretVariables);
 
-    public static Result Check(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, PersonaSchema? schema = null)
+    public static Result Check(IEnumerable<Manifest> manifests, Func<string, string?> environment, bool includeSecrets, KindSchema? schema = null)
     {
         var resolved = DesiredResolver.Resolve([.. manifests], environment, includeSecrets, schema);
         return new Result([.. resolved.Diagnostics.Where(d => d.Code == DiagnosticCatalog.MissingVariable.Code)], resolved.SecretVariables);

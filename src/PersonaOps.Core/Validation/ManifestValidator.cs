@@ -22,9 +22,9 @@ public sealed record ValidationResult(IReadOnlyList<Manifest> Manifests, IReadOn
 /// </summary>
 public static class ManifestValidator
 {
-    public static ValidationResult Validate(IEnumerable<SourceFile> files, PersonaSchema? schema = null)
+    public static ValidationResult Validate(IEnumerable<SourceFile> files, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         var inputs = files.ToArray();
         var perFile = new (List<Manifest> Manifests, List<Diagnostic> Diagnostics)[inputs.Length];
 
@@ -57,7 +57,7 @@ public static class ManifestValidator
         return new ValidationResult(manifests, diagnostics);
     }
 
-    private static void LoadFile(SourceFile file, PersonaSchema schema, List<Manifest> manifests, List<Diagnostic> diagnostics)
+    private static void LoadFile(SourceFile file, KindSchema schema, List<Manifest> manifests, List<Diagnostic> diagnostics)
     {
         var text = SourceDecoder.Decode(file, diagnostics);
         if (text is null)

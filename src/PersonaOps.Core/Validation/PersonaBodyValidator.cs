@@ -12,9 +12,9 @@ public sealed record BodyError(string Pointer, string Message, bool IsUnknownFie
 /// </summary>
 public static class PersonaBodyValidator
 {
-    public static IReadOnlyList<BodyError> Validate(JsonNode? body, PersonaSchema? schema = null)
+    public static IReadOnlyList<BodyError> Validate(JsonNode? body, KindSchema? schema = null)
     {
-        schema ??= PersonaSchema.V1;
+        schema ??= KindSchema.Persona;
         return SchemaValidation.ValidateAgainst(body, schema.Spec.Schema)
             .Select(e => new BodyError(e.Pointer, e.Message, e.IsUnknownField))
             .ToArray();

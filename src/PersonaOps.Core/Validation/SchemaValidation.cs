@@ -22,7 +22,7 @@ internal static class SchemaValidation
     /// <summary>One schema error: where (a JSON Pointer), whether it is an unknown field, and what.</summary>
     public sealed record SchemaError(string Pointer, bool IsUnknownField, string Message);
 
-    public static void Validate(string file, JsonNode? document, SourceMap map, PersonaSchema schema, List<Diagnostic> diagnostics)
+    public static void Validate(string file, JsonNode? document, SourceMap map, KindSchema schema, List<Diagnostic> diagnostics)
     {
         var errors = Errors(document, schema.Root);
 

@@ -14,7 +14,7 @@ namespace PersonaOps.Core.Validation;
 internal static class SemanticChecks
 {
     /// <summary>Checks of one document. Runs on any document, valid against the schema or not, and guards every type.</summary>
-    public static void CheckDocument(string file, JsonObject document, SourceMap map, PersonaSchema schema, List<Diagnostic> diagnostics)
+    public static void CheckDocument(string file, JsonObject document, SourceMap map, KindSchema schema, List<Diagnostic> diagnostics)
     {
         var metadata = document["metadata"] as JsonObject;
         var ensure = String(metadata?["ensure"]) == "absent" ? Ensure.Absent : Ensure.Present;

@@ -13,7 +13,7 @@ namespace PersonaOps.Core.Tests.Schema;
 /// </summary>
 public sealed class EditorAnnotationTests
 {
-    private static readonly JsonObject Root = JsonNode.Parse(PersonaSchema.V1.Text)!.AsObject();
+    private static readonly JsonObject Root = JsonNode.Parse(KindSchema.Persona.Text)!.AsObject();
 
     /// <summary>Every subschema of the document with its JSON Pointer, walked by keyword (so a property named "if" is not a keyword).</summary>
     private static IEnumerable<(string Pointer, JsonObject Schema)> Subschemas()
@@ -59,7 +59,7 @@ public sealed class EditorAnnotationTests
     private static IEnumerable<(string Path, SchemaField Field)> SpecFields()
     {
         var pending = new Stack<(string, SchemaField)>();
-        pending.Push(("spec", PersonaSchema.V1.Spec));
+        pending.Push(("spec", KindSchema.Persona.Spec));
         while (pending.Count > 0)
         {
             var (path, field) = pending.Pop();
@@ -183,7 +183,7 @@ public sealed class EditorAnnotationTests
                 parent = (parent[token] ??= new JsonObject()).AsObject();
             }
 
-            parent[tokens[^1]] = SampleValue(PersonaSchema.V1.Spec, tokens);
+            parent[tokens[^1]] = SampleValue(KindSchema.Persona.Spec, tokens);
         }
 
         var manifest = new JsonObject { ["apiVersion"] = "personaops/v1", ["kind"] = "Persona", ["metadata"] = new JsonObject { ["name"] = "old" }, ["spec"] = spec };
@@ -253,7 +253,7 @@ public sealed class EditorAnnotationTests
     }
 
     private static SchemaField Field(string path) =>
-        path.Split('/').Aggregate(PersonaSchema.V1.Spec, (field, token) => field.Member(token) ?? throw new ShouldAssertException($"no {token} in {path}"));
+        path.Split('/').Aggregate(KindSchema.Persona.Spec, (field, token) => field.Member(token) ?? throw new ShouldAssertException($"no {token} in {path}"));
 
     /// <summary>A value of the field's type that passes the schema (its default or first enum value where it has one).</summary>
     private static JsonNode SampleValue(SchemaField spec, string[] tokens)

@@ -24,7 +24,7 @@ public sealed class LanguageServerFixture : IAsyncLifetime
         var schema = Path.Combine(Folder, "schemas", "persona", "v1", "persona.schema.json");
         Directory.CreateDirectory(Path.GetDirectoryName(schema)!);
         Directory.CreateDirectory(Path.Combine(Folder, "personas"));
-        await File.WriteAllTextAsync(schema, PersonaSchema.V1.Text);
+        await File.WriteAllTextAsync(schema, KindSchema.Persona.Text);
         Server = await LanguageServerClient.StartAsync();
     }
 
@@ -48,12 +48,12 @@ public sealed class LanguageServerTests(LanguageServerFixture fixture) : IClassF
 {
     private const string Modeline = "# yaml-language-server: $schema=../schemas/persona/v1/persona.schema.json\n";
 
-    private static string[] ServerOwned => PersonaSchema.V1.Spec.PropertyNames.Where(n => PersonaSchema.V1.Spec.Member(n)!.IsReadOnly).ToArray();
+    private static string[] ServerOwned => KindSchema.Persona.Spec.PropertyNames.Where(n => KindSchema.Persona.Spec.Member(n)!.IsReadOnly).ToArray();
 
     private static string[] DeprecatedIn(SchemaField field) => field.PropertyNames.Where(n => field.Member(n)!.Deprecation is not null).ToArray();
 
     private static string DeprecationMessage(string pointer) =>
-        JsonNode.Parse(PersonaSchema.V1.Text)!["definitions"]!.AsObject().Select(d => d.Value!["properties"]?[pointer])
+        JsonNode.Parse(KindSchema.Persona.Text)!["definitions"]!.AsObject().Select(d => d.Value!["properties"]?[pointer])
             .Single(p => p is not null)!["deprecationMessage"]!.GetValue<string>();
 
     [Fact]
@@ -152,13 +152,13 @@ public sealed class LanguageServerTests(LanguageServerFixture fixture) : IClassF
         labels.ShouldContain("disclosure_type");
         ServerOwned.ShouldContain("persona_id");
         labels.ShouldNotContain("persona_name"); // already set
-        foreach (var name in ServerOwned.Concat(DeprecatedIn(PersonaSchema.V1.Spec)))
+        foreach (var name in ServerOwned.Concat(DeprecatedIn(KindSchema.Persona.Spec)))
         {
             labels.ShouldNotContain(name, $"offered: {string.Join(", ", labels)}");
         }
 
         // Everything else the spec declares is offered.
-        PersonaSchema.V1.Spec.PropertyNames.Except(ServerOwned).Except(DeprecatedIn(PersonaSchema.V1.Spec)).Except(["persona_name"])
+        KindSchema.Persona.Spec.PropertyNames.Except(ServerOwned).Except(DeprecatedIn(KindSchema.Persona.Spec)).Except(["persona_name"])
             .ShouldBe(labels, ignoreOrder: true);
     }
 
@@ -181,7 +181,7 @@ public sealed class LanguageServerTests(LanguageServerFixture fixture) : IClassF
         await fixture.Server.OpenAsync(path, yaml);
         var labels = await fixture.Server.CompleteAsync(path, line: 11, character: 6);
 
-        var perception = PersonaSchema.V1.Spec.Member("layers")!.Member("perception")!;
+        var perception = KindSchema.Persona.Spec.Member("layers")!.Member("perception")!;
         DeprecatedIn(perception).ShouldContain("perception_tools");
         labels.ShouldContain("visual_tools");
         labels.ShouldContain("visual_awareness_queries");

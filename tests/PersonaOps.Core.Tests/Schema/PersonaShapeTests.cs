@@ -22,7 +22,7 @@ public sealed class PersonaShapeTests
         var live = Live();
         var body = PersonaShape.WithoutServerFields(live);
 
-        var serverOwned = PersonaSchema.V1.Spec.PropertyNames.Where(n => PersonaSchema.V1.Spec.Member(n)!.IsReadOnly).ToArray();
+        var serverOwned = KindSchema.Persona.Spec.PropertyNames.Where(n => KindSchema.Persona.Spec.Member(n)!.IsReadOnly).ToArray();
         serverOwned.ShouldBe(new[] { "persona_id", "created_at", "updated_at", "persona_type", "tool_ids", "conferencing_email", "pal_description" }, ignoreOrder: true);
         body.Select(p => p.Key).ShouldBe(new[] { "persona_name", "system_prompt", "pipeline_mode", "unknown_field", "layers" }, ignoreOrder: true);
         JsonEquality.DeepEquals(body["layers"], live["layers"]).ShouldBeTrue();
@@ -48,7 +48,7 @@ public sealed class PersonaShapeTests
     [InlineData("layers/conversational_flow/turn_taking_patience", "\"medium\"")]
     public void DefaultJson_IsTheSchemaDefaultAsJson(string path, string json)
     {
-        var field = path.Split('/').Aggregate(PersonaSchema.V1.Spec, (f, t) => f.Member(t)!);
+        var field = path.Split('/').Aggregate(KindSchema.Persona.Spec, (f, t) => f.Member(t)!);
         field.DefaultJson!.ToJsonString().ShouldBe(json);
         field.IsDefault(JsonNode.Parse(json)).ShouldBeTrue();
         field.IsDefault(JsonValue.Create("something else")).ShouldBeFalse();
@@ -58,10 +58,10 @@ public sealed class PersonaShapeTests
     [Fact]
     public void DefaultJson_IsNullWithoutADefault_AndAFreshNodeEachTime()
     {
-        PersonaSchema.V1.Spec.Member("persona_name")!.DefaultJson.ShouldBeNull();
-        PersonaSchema.V1.Spec.Member("persona_name")!.IsDefault(JsonValue.Create("")).ShouldBeFalse();
+        KindSchema.Persona.Spec.Member("persona_name")!.DefaultJson.ShouldBeNull();
+        KindSchema.Persona.Spec.Member("persona_name")!.IsDefault(JsonValue.Create("")).ShouldBeFalse();
 
-        var field = PersonaSchema.V1.Spec.Member("pipeline_mode")!;
+        var field = KindSchema.Persona.Spec.Member("pipeline_mode")!;
         var attached = new JsonObject { ["pipeline_mode"] = field.DefaultJson };
         attached["pipeline_mode"]!.GetValue<string>().ShouldBe("full");
         field.DefaultJson.ShouldNotBeSameAs(field.DefaultJson);

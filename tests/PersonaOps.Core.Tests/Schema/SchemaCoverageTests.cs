@@ -31,7 +31,7 @@ public sealed class SchemaCoverageTests
 
     private static SchemaField? Field(string path)
     {
-        SchemaField? field = PersonaSchema.V1.Spec;
+        SchemaField? field = KindSchema.Persona.Spec;
         foreach (var token in path.Split('/'))
         {
             field = field?.Member(token);
