@@ -54,6 +54,11 @@ public sealed class MisuseTests
         { "unknown option -x for validate; personaops validate --help lists its options.", ["validate", "personas", "-x"] },
         { "unknown option --colour for personaops; personaops --help lists its options.", ["--colour"] },
 
+        // A switch given a value is not a switch followed by a path.
+        { "--auto-approve is a switch and takes no value, not 'yes'; give --auto-approve alone.", ["apply", "--auto-approve=yes"] },
+        { "--detailed-exitcode is a switch and takes no value, not 'maybe'", ["plan", "--detailed-exitcode:maybe"] },
+        { "--no-color is a switch and takes no value, not 'please'", ["validate", "--no-color=please"] },
+
         // Arguments: missing, or one too many.
         { "show needs a PLANFILE", ["show"] },
         { "unexpected argument 'b.json' for show", ["show", "a.json", "b.json"] },
