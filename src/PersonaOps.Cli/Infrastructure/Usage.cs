@@ -153,7 +153,8 @@ internal static class Usage
 
             if (token.Type == TokenType.Argument && LooksLikeOption(token.Value) && !values.Contains(token))
             {
-                return token.Value;
+                // The name only: what follows '=' may be a value nobody should see in a CI log (--api-key=...).
+                return token.Value.Split('=', ':')[0];
             }
         }
 
@@ -189,7 +190,7 @@ internal static class Usage
             return null;
         }
 
-        var name = unknown.Split('=', ':')[0];
+        var name = unknown;
         var longOptions = known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).ToArray();
         if (Nearest(name, longOptions, Math.Max(1, (name.Length - 2) / 4)) is { } near)
         {
