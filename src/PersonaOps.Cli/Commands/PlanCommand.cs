@@ -13,6 +13,8 @@ internal static class PlanCommand
         .Add("json", "the saved-plan document", (plan, _) => PlanDocument.Serialize(plan) + "\n")
         .Add("markdown", "a pull-request comment", (plan, _) => PlanMarkdownRenderer.Render(plan));
 
+    /// <summary>--output of plan, drift and show.</summary>
+    internal static readonly Option<OutputFormat<Plan>?> Output = Formats.CreateOption();
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
 
@@ -20,11 +22,11 @@ internal static class PlanCommand
     {
         var command = new Command("plan", "Read the live personas and print what apply would do. Changes nothing.");
         Workflow.AddTo(command);
-        command.Options.Add(Formats.Option);
+        command.Options.Add(Output);
         command.Options.Add(Out);
         command.Options.Add(DetailedExitCode);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult), parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), parseResult.GetValue(Out), parseResult.GetValue(DetailedExitCode), cancellationToken));
         return command;
     }
 
@@ -32,9 +34,9 @@ internal static class PlanCommand
     {
         var command = new Command("drift", "Plan for scheduled jobs: exit 2 when the live personas differ from the manifests, 0 when they match, 1 on error.");
         Workflow.AddTo(command);
-        command.Options.Add(Formats.Option);
+        command.Options.Add(Output);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult), null, detailedExitCode: true, cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), Formats.Chosen(parseResult, Output), null, detailedExitCode: true, cancellationToken));
         return command;
     }
 

@@ -10,7 +10,7 @@ internal static class ShowCommand
 
     public static Command Create(IOContext io)
     {
-        var command = new Command("show", "Render a saved plan.") { PlanFile, PlanCommand.Formats.Option };
+        var command = new Command("show", "Render a saved plan.") { PlanFile, PlanCommand.Output };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var file = parseResult.GetValue(PlanFile)!;
@@ -20,7 +20,7 @@ internal static class ShowCommand
                 return ExitCodes.Error;
             }
 
-            var output = PlanCommand.Formats.Chosen(parseResult);
+            var output = PlanCommand.Formats.Chosen(parseResult, PlanCommand.Output);
             io.Out.Write(output.Render(plan, new RenderOptions(io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), Verbose: false)));
             return ExitCodes.Success;
         });

@@ -24,19 +24,21 @@ internal static class ValidateCommand
         .Add("json", "an array of diagnostics", (diagnostics, _) => DiagnosticFormatter.FormatJson(diagnostics) + "\n")
         .Add("github", "workflow commands, the default when GITHUB_ACTIONS=true", (diagnostics, _) => Lines(diagnostics, DiagnosticFormatter.FormatGitHub));
 
+    private static readonly Option<OutputFormat<IReadOnlyList<Diagnostic>>?> Output = Formats.CreateOption();
+
     public static Command Create(IOContext io)
     {
         var command = new Command("validate", "Check manifests offline: YAML, the JSON Schema, and the rules the schema cannot express. Exit 0 when valid (warnings allowed), 1 on any error.")
         {
             Paths,
-            Formats.Option,
+            Output,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
             var arguments = new ValidateArguments(
                 CliApp.ProjectRoot(io, parseResult),
                 parseResult.GetValue(Paths) ?? [],
-                parseResult.GetValue(Formats.Option) ?? (io.Environment("GITHUB_ACTIONS") == "true" ? Formats.Get("github") : Formats.Default),
+                parseResult.GetValue(Output) ?? (io.Environment("GITHUB_ACTIONS") == "true" ? Formats.Get("github") : Formats.Default),
                 io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)));
             using var host = CliApp.BuildHost(io, parseResult);
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("validate");

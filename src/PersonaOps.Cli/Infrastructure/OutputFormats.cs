@@ -23,21 +23,14 @@ internal sealed class OutputFormat<T>(string name, string description, Func<T, R
 /// <summary>
 /// The --output formats of one kind of product (a plan, diagnostics, an apply report): one table from
 /// which the option's accepted values, its help, its error message and the dispatch to the renderer all
-/// come. The first format registered is the default. A new format is one renderer and one <see cref="Add"/>;
-/// a command takes the table's <see cref="Option"/> and renders with <see cref="Chosen"/>.
+/// come. The first format registered is the default. A new format is one renderer and one <see cref="Add"/>.
 /// </summary>
 internal sealed class OutputFormats<T>
 {
     private readonly List<OutputFormat<T>> _formats = [];
-    private Option<OutputFormat<T>?>? _option;
 
     public OutputFormats<T> Add(string name, string description, Func<T, RenderOptions, string> render)
     {
-        if (_option is not null)
-        {
-            throw new InvalidOperationException($"the output format '{name}' is registered after --output was made from the table");
-        }
-
         if (Find(name) is not null)
         {
             throw new ArgumentException($"the output format '{name}' is registered twice", nameof(name));
@@ -67,18 +60,12 @@ internal sealed class OutputFormats<T>
     };
 
     /// <summary>
-    /// <c>--output</c>/<c>-o</c>, accepting exactly the registered names, made from the table when first
-    /// asked for (so after every <see cref="Add"/>). Several commands may share it (plan, drift and show
-    /// render a plan alike); its errors name the command used.
+    /// <c>--output</c>/<c>-o</c>, accepting exactly the registered names. The option may be shared by
+    /// several commands (plan, drift and show render a plan alike); errors name the command used.
     /// </summary>
-    public Option<OutputFormat<T>?> Option => LazyInitializer.EnsureInitialized(ref _option, CreateOption);
-
-    /// <summary>The format the command line chose, or the default.</summary>
-    public OutputFormat<T> Chosen(ParseResult parseResult) => parseResult.GetValue(Option) ?? Default;
-
-    private Option<OutputFormat<T>?> CreateOption()
+    public Option<OutputFormat<T>?> CreateOption()
     {
-        var option = new System.CommandLine.Option<OutputFormat<T>?>("--output", "-o")
+        var option = new Option<OutputFormat<T>?>("--output", "-o")
         {
             Description = string.Join("; ", _formats.Select((f, i) => $"{f.Name}{(i == 0 ? " (the default)" : "")}: {f.Description}")) + ".",
             HelpName = string.Join('|', _formats.Select(f => f.Name)),
@@ -87,6 +74,9 @@ internal sealed class OutputFormats<T>
         option.CompletionSources.Add(_ => _formats.Select(f => f.Name));
         return option;
     }
+
+    /// <summary>The format the command line chose, or the default.</summary>
+    public OutputFormat<T> Chosen(ParseResult parseResult, Option<OutputFormat<T>?> option) => parseResult.GetValue(option) ?? Default;
 
     private OutputFormat<T>? Parse(ArgumentResult result)
     {
