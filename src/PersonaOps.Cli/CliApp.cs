@@ -30,7 +30,7 @@ public static class CliApp
             // Bad usage is reported here, in one line, before any command runs: System.CommandLine's own
             // report would print the help on stdout, and read an unknown option as a manifest path.
             var parseResult = root.Parse(args);
-            if (Usage.Check(parseResult) is { } problem)
+            if (Usage.Check(parseResult, args) is { } problem)
             {
                 Usage.Report(root, problem, io);
                 return ExitCodes.Error;

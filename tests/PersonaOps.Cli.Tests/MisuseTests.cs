@@ -49,10 +49,15 @@ public sealed class MisuseTests
         { "unknown option --al for import; did you mean --all?", ["import", "--al", "--out", "imported"] },
         { "unknown option --ouput for show; did you mean --output?", ["show", "plan.json", "--ouput", "json"] },
         { "unknown option --prot for sandbox serve; did you mean --port?", ["sandbox", "serve", "--prot", "1"] },
-        { "unknown option --ouput=json for plan; did you mean --output?", ["plan", "--ouput=json"] },
+        { "unknown option --ouput for plan; did you mean --output?", ["plan", "--ouput=json"] },
         { "unknown option --frobnicate for plan; personaops plan --help lists its options.", ["plan", "--frobnicate"] },
         { "unknown option -x for validate; personaops validate --help lists its options.", ["validate", "personas", "-x"] },
         { "unknown option --colour for personaops; personaops --help lists its options.", ["--colour"] },
+
+        // A switch given a value is not a switch followed by a path.
+        { "--auto-approve is a switch and takes no value, not 'yes'; give --auto-approve alone.", ["apply", "--auto-approve=yes"] },
+        { "--detailed-exitcode is a switch and takes no value, not 'maybe'", ["plan", "--detailed-exitcode:maybe"] },
+        { "--no-color is a switch and takes no value, not 'please'", ["validate", "--no-color=please"] },
 
         // Arguments: missing, or one too many.
         { "show needs a PLANFILE", ["show"] },
@@ -106,6 +111,36 @@ public sealed class MisuseTests
         result.Stderr.ShouldContain("Usage:");
         result.Stderr.ShouldContain("Commands:");
         AssertNoStackTrace(result.Stderr);
+    }
+
+    /// <summary>The real binary: a bad value was an unhandled exception (exit 134 and a stack trace) before.</summary>
+    [Theory]
+    [InlineData("plan", "--output", "yaml")]
+    [InlineData("sandbox", "serve", "--port", "abc")]
+    [InlineData("paln")]
+    public async Task TheRealProcess_ExitsOne_WithoutAStackTrace(params string[] args)
+    {
+        using var project = new TempProject();
+        using var process = CliProcess.Start(project.Root, new Dictionary<string, string>(), args);
+
+        var result = await process.WaitAsync();
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stdout.ShouldBeEmpty();
+        result.Stderr.ShouldStartWith("personaops: error: ");
+        AssertNoStackTrace(result.Stderr);
+    }
+
+    [Fact]
+    public async Task AnUnknownOptionsValue_IsNotEchoed()
+    {
+        using var project = new TempProject();
+
+        var result = await CliRunner.RunAsync(project.Root, "plan", "--api-key=sk-not-for-logs");
+
+        AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain("unknown option --api-key for plan");
+        result.Stderr.ShouldNotContain("sk-not-for-logs");
     }
 
     [Fact]

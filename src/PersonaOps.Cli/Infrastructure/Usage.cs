@@ -16,7 +16,7 @@ namespace PersonaOps.Cli;
 internal static class Usage
 {
     /// <summary>The problem with this command line, or null when the command may run.</summary>
-    public static Problem? Check(ParseResult parseResult)
+    public static Problem? Check(ParseResult parseResult, IReadOnlyList<string> args)
     {
         // --help and --version answer whatever else the line holds.
         if (parseResult.Action is { ClearsParseErrors: true })
@@ -44,6 +44,12 @@ internal static class Usage
                 ? $"did you mean {near}?"
                 : $"{CommandLine(command)} --help lists its options.";
             return new Problem($"unknown option {unknown} for {CommandPath(command)}; {suggestion}", command, ShowHelp: false);
+        }
+
+        // A switch given a value (--auto-approve=yes): System.CommandLine would pass 'yes' on as a path.
+        if (SwitchWithValue(command, args) is { } valued)
+        {
+            return new Problem($"{valued.Option} is a switch and takes no value, not '{valued.Value}'; give {valued.Option} alone.", command, ShowHelp: false);
         }
 
         if (isGroup)
@@ -147,7 +153,27 @@ internal static class Usage
 
             if (token.Type == TokenType.Argument && LooksLikeOption(token.Value) && !values.Contains(token))
             {
-                return token.Value;
+                // The name only: what follows '=' may be a value nobody should see in a CI log (--api-key=...).
+                return token.Value.Split('=', ':')[0];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The first <c>--switch=value</c> (or <c>:value</c>) before <c>--</c> whose value is not true or false.</summary>
+    private static (string Option, string Value)? SwitchWithValue(CommandResult command, IReadOnlyList<string> args)
+    {
+        var switches = Path(command)
+            .SelectMany(c => c.Command.Options.Where(o => o.ValueType == typeof(bool) && (o.Recursive || c == command)))
+            .SelectMany(o => o.Aliases.Append(o.Name))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var arg in args.TakeWhile(a => a != "--"))
+        {
+            var separator = arg.IndexOfAny(['=', ':']);
+            if (separator > 0 && switches.Contains(arg[..separator]) && !bool.TryParse(arg[(separator + 1)..], out _))
+            {
+                return (arg[..separator], arg[(separator + 1)..]);
             }
         }
 
@@ -164,7 +190,7 @@ internal static class Usage
             return null;
         }
 
-        var name = unknown.Split('=', ':')[0];
+        var name = unknown;
         var longOptions = known.Where(k => k.StartsWith("--", StringComparison.Ordinal)).ToArray();
         if (Nearest(name, longOptions, Math.Max(1, (name.Length - 2) / 4)) is { } near)
         {
