@@ -88,6 +88,20 @@ public static class PlanDocument
                 ["patch"] = p.Patch.ToJson(),
                 ["body"] = p.Body?.DeepClone(),
                 ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)JsonValue.Create(s.Pointer + "=" + s.Reference)).ToArray()),
+
+                // What a reviewer was shown and what the stale check trusts are part of what was reviewed:
+                // an edited before/after, note or live fingerprint is an edited plan.
+                ["persona_name"] = p.PersonaName,
+                ["live_fingerprint"] = p.LiveFingerprint,
+                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)new JsonObject
+                {
+                    ["path"] = c.Path,
+                    ["before"] = c.Before?.DeepClone(),
+                    ["after"] = c.After?.DeepClone(),
+                    ["sensitive"] = c.Sensitive,
+                }).ToArray()),
+                ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+                ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             }).ToArray()),
         });
 

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Planning;
+
+namespace PersonaOps.Core.Tests.Planning;
+
+/// <summary>
+/// A saved plan is what was reviewed: every part a reviewer is shown (the before/after values, the notes,
+/// the name) and every part apply trusts (operations, bodies, secrets, the live fingerprint its stale check
+/// compares) is covered by <c>plan_fingerprint</c>, so an edit to any of them refuses the file.
+/// </summary>
+public sealed class PlanFileTamperingTests
+{
+    private static Plan SamplePlan() => new("https://tavusapi.com",
+    [
+        new PersonaPlan("coach", "personas/coach.yaml", 1, "p00000000c0ac", "Coach", PlanAction.Update,
+            new JsonPatchDocumentBuilder().Replace("/system_prompt", "New.").Build(), null,
+            [new FieldChange("/system_prompt", JsonValue.Create("Old."), JsonValue.Create("New."), false)], [], "sha256:live", ["a note"])
+        {
+            UncomparableSecrets = ["/layers/llm/api_key"],
+        },
+    ], []);
+
+    public static TheoryData<string, string> Edits() => new()
+    {
+        { "the shown value after", "/personas/0/changes/0/after" },
+        { "the shown value before", "/personas/0/changes/0/before" },
+        { "a note", "/personas/0/notes/0" },
+        { "the live fingerprint", "/personas/0/live_fingerprint" },
+        { "the persona name", "/personas/0/persona_name" },
+        { "an uncomparable secret", "/personas/0/uncomparable_secrets/0" },
+        { "an operation's value", "/personas/0/patch/0/value" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Edits))]
+    public void AnEditToWhatWasReviewed_RefusesThePlanFile(string what, string pointer)
+    {
+        var document = PlanDocument.ToJson(SamplePlan());
+        PlanDocument.TryParse(document.ToJsonString(), out _, out var error).ShouldBeTrue(error);
+
+        var parent = PersonaOps.Core.JsonPatch.JsonPointer.Parse(pointer);
+        var tokens = parent.Tokens.ToArray();
+        JsonNode node = document;
+        foreach (var token in tokens[..^1])
+        {
+            node = node is JsonArray array ? array[int.Parse(token, System.Globalization.CultureInfo.InvariantCulture)]! : node[token]!;
+        }
+
+        if (node is JsonArray list)
+        {
+            list[int.Parse(tokens[^1], System.Globalization.CultureInfo.InvariantCulture)] = "edited";
+        }
+        else
+        {
+            node[tokens[^1]] = "edited";
+        }
+
+        PlanDocument.TryParse(document.ToJsonString(), out var plan, out error).ShouldBeFalse($"an edit to {what} was accepted");
+        plan.ShouldBeNull();
+        error.ShouldContain("modified after it was written");
+    }
+
+    private sealed class JsonPatchDocumentBuilder
+    {
+        private readonly List<PersonaOps.Core.JsonPatch.PatchOperation> _operations = [];
+
+        public JsonPatchDocumentBuilder Replace(string path, string value)
+        {
+            _operations.Add(PersonaOps.Core.JsonPatch.PatchOperation.Replace(PersonaOps.Core.JsonPatch.JsonPointer.Parse(path), JsonValue.Create(value)));
+            return this;
+        }
+
+        public PersonaOps.Core.JsonPatch.JsonPatchDocument Build() => new(_operations);
+    }
+}
