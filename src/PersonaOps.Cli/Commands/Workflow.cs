@@ -93,7 +93,8 @@ internal static class Workflow
         // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
         var schema = Task.Run(() => Core.Schema.KindSchema.Persona);
         var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
-        var result = ManifestValidator.Validate(read.Files, schema.GetAwaiter().GetResult());
+        _ = schema.GetAwaiter().GetResult();
+        var result = ManifestValidator.Validate(read.Files);
         Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
         foreach (var diagnostic in diagnostics)

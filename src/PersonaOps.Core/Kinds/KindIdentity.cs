@@ -151,20 +151,3 @@ public sealed class AliasConflictException(string message, AliasConflict conflic
 {
     public AliasConflict Conflict { get; } = conflict;
 }
-
-/// <summary>The persona kind: <c>persona_id</c>, <c>persona_name</c>, and Tavus's PAL-era names for its fields.</summary>
-public static class PersonaKind
-{
-    /// <summary>
-    /// The alias table (tavus-api.md §2): the legacy name is PersonaOps's, the PAL-era name is what some
-    /// answers carry instead. <c>/v2/pals</c> and <c>default_face_id</c> are one backend with the legacy names.
-    /// </summary>
-    public static KindIdentity Identity { get; } = new("persona", "persona_id", "persona_name",
-    [
-        new FieldAlias("/persona_id", "/pal_id"),
-        new FieldAlias("/persona_name", "/pal_name"),
-        new FieldAlias("/persona_type", "/pal_type"),
-        new FieldAlias("/default_replica_id", "/default_face_id"),
-        new FieldAlias("/layers/conversational_flow/replica_interruptibility", "/layers/conversational_flow/pal_interruptibility"),
-    ]);
-}

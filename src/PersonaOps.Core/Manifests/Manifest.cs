@@ -30,10 +30,13 @@ public sealed record Manifest(
     /// The persona's display name from spec as written, references unresolved: what validation compares.
     /// Identity uses the resolved name (<see cref="Resolving.DesiredResource.PersonaName"/>).
     /// </summary>
-    public string? PersonaName => Kinds.PersonaKind.Identity.Name(Spec);
+    public string? PersonaName => Kind.Identity.Name(Spec);
 
     /// <summary>Terraform's address: how the user refers to this manifest's resource (<c>persona.coach</c>).</summary>
-    public string Address => $"{Kinds.PersonaKind.Identity.Kind}.{Name}";
+    public string Address => Kind.Address(Name);
+
+    /// <summary>The kind the manifest declares (<c>kind:</c>), which says how to validate, identify and plan it.</summary>
+    public Kinds.ResourceKind Kind { get; init; } = Kinds.PersonaKind.Descriptor;
 
     /// <summary><c>file(line,col)</c>: where a person finds this manifest.</summary>
     public string Location => $"{File}({Position.Line},{Position.Column})";

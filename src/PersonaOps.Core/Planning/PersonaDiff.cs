@@ -15,7 +15,7 @@ namespace PersonaOps.Core.Planning;
 /// compared as sets (tools matched by function name, with function.description, which Tavus does not
 /// return, compared only when it comes back); secrets are compared only when the API echoes them.
 /// </summary>
-internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets)
+internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets, KindSchema schema)
 {
     public List<string> Notes { get; } = [];
 
@@ -158,7 +158,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
                 var resolved = Manifests.EnvReference.Resolve(reference, environment, out _);
                 Secrets.Add(new SecretBinding(pointer.Text, reference, resolved is null ? null : Planning.Secrets.Fingerprint(resolved)));
             }
-        });
+        }, schema);
     }
 
     private bool IsIgnored(JsonPointer pointer) => ignore.Any(pointer.StartsWith);

@@ -41,8 +41,11 @@ public sealed record PersonaPlan(
     string? LiveFingerprint,
     IReadOnlyList<string> Notes)
 {
-    /// <summary>Terraform's address: how the user refers to this persona.</summary>
-    public string Address => $"persona.{Name}";
+    /// <summary>The resource's kind, as in its address ("persona").</summary>
+    public string Kind { get; init; } = Kinds.PersonaKind.Identity.Kind;
+
+    /// <summary>Terraform's address: how the user refers to this resource (<c>persona.coach</c>).</summary>
+    public string Address => $"{Kind}.{Name}";
 
     /// <summary>
     /// The secrets (JSON Pointers into spec) Tavus does not return, so the plan cannot tell whether they

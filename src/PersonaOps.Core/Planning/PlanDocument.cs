@@ -21,6 +21,7 @@ public static class PlanDocument
             personas.Add(new JsonObject
             {
                 ["address"] = p.Address,
+                ["kind"] = p.Kind,
                 ["name"] = p.Name,
                 ["file"] = p.File,
                 ["line"] = p.Line,
@@ -111,7 +112,7 @@ public static class PlanDocument
     /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,
     /// and a plan whose <c>plan_fingerprint</c> is missing or does not match its content.
     /// </summary>
-    public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error, Kinds.KindRegistry? kinds = null)
     {
         plan = null;
         JsonObject root;
@@ -167,7 +168,13 @@ public static class PlanDocument
                     (p["notes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray())
                 {
                     UncomparableSecrets = (p["uncomparable_secrets"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
+                    Kind = p["kind"]?.GetValue<string>() ?? Kinds.PersonaKind.Identity.Kind,
                 });
+                if ((kinds ?? Kinds.KindRegistry.Default).Named(personas[^1].Kind) is null)
+                {
+                    error = $"the plan holds {personas[^1].Address}, of a kind this PersonaOps does not manage";
+                    return false;
+                }
             }
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(ParseError).ToArray();

@@ -30,45 +30,40 @@ public static class Planner
     /// Plans resolved resources against the live personas (normalised by the client: one vocabulary). The
     /// errors of <paramref name="desired"/> come first in the plan's errors, then identity's, in manifest order.
     /// </summary>
-    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null)
+    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
+        Create(target, desired, kind => kind == PersonaKind.Descriptor ? live : [], environment, options, schema);
+
+    /// <summary>
+    /// Plans resolved resources of any kinds against the live resources of each kind (<paramref name="live"/>,
+    /// normalised by the client: one vocabulary). The errors of <paramref name="desired"/> come first in the
+    /// plan's errors, then identity's, in manifest order. <paramref name="schema"/>, when given, replaces
+    /// every resource's kind schema (tests of a schema).
+    /// </summary>
+    public static Plan Create(string target, ResolveResult desired, Func<ResourceKind, IReadOnlyList<JsonObject>> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null)
     {
-        schema ??= KindSchema.Persona;
         options ??= new PlanOptions();
-        var identity = PersonaKind.Identity;
-        var byId = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        var byName = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
-        foreach (var persona in live)
-        {
-            if (identity.Id(persona) is { } id)
-            {
-                byId[id] = persona;
-            }
-
-            if (identity.Name(persona) is { } name)
-            {
-                (byName.TryGetValue(name, out var list) ? list : byName[name] = []).Add(persona);
-            }
-        }
-
-        // Identity first, in manifest order (a persona claimed twice is an error on the second claim), then
-        // each persona's diff on every core: each touches only its own manifest and live document.
         var resources = desired.Resources;
+        var indexes = resources.Select(r => r.Kind).Distinct().ToDictionary(k => k, k => new LiveIndex(k, live(k)));
+
+        // Identity first, in manifest order (a live resource claimed twice is an error on the second claim),
+        // then each resource's diff on every core: each touches only its own manifest and live document.
         var resolved = new (JsonObject? Current, Diagnostic? Error)[resources.Count];
-        var claimed = new Dictionary<string, DesiredResource>(StringComparer.Ordinal);
+        var claimed = new Dictionary<(ResourceKind, string), DesiredResource>();
         for (var i = 0; i < resources.Count; i++)
         {
             var resource = resources[i];
-            var error = Identify(resource, byName, byId, out var current);
-            if (error is null && current is not null && identity.Id(current) is { } liveId)
+            var kind = resource.Kind;
+            var error = Identify(resource, indexes[kind], out var current);
+            if (error is null && current is not null && kind.Identity.Id(current) is { } liveId)
             {
-                if (claimed.TryGetValue(liveId, out var other))
+                if (claimed.TryGetValue((kind, liveId), out var other))
                 {
-                    error = resource.At(DiagnosticCatalog.ClaimedTwice, resource.Id is null ? "/spec/persona_name" : "/metadata/id",
-                        $"manifest '{resource.Name}' and manifest '{other.Name}' ({other.Location}) both manage persona {liveId}; pin each to its own persona with metadata.id.");
+                    error = resource.At(DiagnosticCatalog.ClaimedTwice, resource.Id is null ? "/spec/" + kind.Identity.NameField : "/metadata/id",
+                        $"manifest '{resource.Name}' and manifest '{other.Name}' ({other.Location}) both manage {kind.Name} {liveId}; pin each to its own {kind.Name} with metadata.id.");
                 }
                 else
                 {
-                    claimed[liveId] = resource;
+                    claimed[(kind, liveId)] = resource;
                 }
             }
 
@@ -80,7 +75,7 @@ public static class Planner
         {
             if (resolved[i].Error is null)
             {
-                planned[i] = PlanOne(resources[i], resolved[i].Current, environment, options, schema);
+                planned[i] = PlanOne(resources[i], resolved[i].Current, environment, options, schema ?? resources[i].Kind.Schema);
             }
         });
 
@@ -89,13 +84,38 @@ public static class Planner
         return new Plan(target, personas, errors);
     }
 
-    /// <summary>The live persona a resource manages: metadata.id, else the one persona with its resolved persona_name, else none.</summary>
-    private static Diagnostic? Identify(DesiredResource resource, Dictionary<string, List<JsonObject>> byName, Dictionary<string, JsonObject> byId, out JsonObject? current)
+    /// <summary>One kind's live resources by id and by name.</summary>
+    private sealed class LiveIndex
+    {
+        public LiveIndex(ResourceKind kind, IReadOnlyList<JsonObject> live)
+        {
+            foreach (var resource in live)
+            {
+                if (kind.Identity.Id(resource) is { } id)
+                {
+                    ById[id] = resource;
+                }
+
+                if (kind.Identity.Name(resource) is { } name)
+                {
+                    (ByName.TryGetValue(name, out var list) ? list : ByName[name] = []).Add(resource);
+                }
+            }
+        }
+
+        public Dictionary<string, JsonObject> ById { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<JsonObject>> ByName { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The live resource a resource manages: metadata.id, else the one of its kind with its resolved name, else none.</summary>
+    private static Diagnostic? Identify(DesiredResource resource, LiveIndex live, out JsonObject? current)
     {
         current = null;
+        var kind = resource.Kind;
         if (resource.Id is { } id)
         {
-            if (byId.TryGetValue(id, out current))
+            if (live.ById.TryGetValue(id, out current))
             {
                 return null;
             }
@@ -103,7 +123,7 @@ public static class Planner
             return resource.Ensure == Ensure.Absent
                 ? null
                 : resource.At(DiagnosticCatalog.UnknownId, "/metadata/id",
-                    $"metadata.id {id} is not a persona of this account (it may have been deleted, or belong to another account); remove metadata.id to create the persona, or fix the id.");
+                    $"metadata.id {id} is not a {kind.Name} of this account (it may have been deleted, or belong to another account); remove metadata.id to create the {kind.Name}, or fix the id.");
         }
 
         if (resource.PersonaName is not { } name)
@@ -111,11 +131,11 @@ public static class Planner
             return null;
         }
 
-        var matches = byName.TryGetValue(name, out var named) ? named : [];
+        var matches = live.ByName.TryGetValue(name, out var named) ? named : [];
         if (matches.Count > 1)
         {
-            return resource.At(DiagnosticCatalog.AmbiguousPersonaName, "/spec/persona_name",
-                $"{matches.Count} live personas are named '{name}' ({string.Join(", ", matches.Select(PersonaKind.Identity.Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.");
+            return resource.At(DiagnosticCatalog.AmbiguousPersonaName, "/spec/" + kind.Identity.NameField,
+                $"{matches.Count} live {kind.Noun(matches.Count)} are named '{name}' ({string.Join(", ", matches.Select(kind.Identity.Id))}); PersonaOps will not guess. Pin the one to manage with metadata.id.");
         }
 
         current = matches.SingleOrDefault();
@@ -133,7 +153,7 @@ public static class Planner
         }
 
         var desired = manifest.Spec!; // resolved once; read, never changed
-        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets);
+        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets, schema);
         if (live is null)
         {
             diff.BindSecretsForCreate(desired);
@@ -158,7 +178,10 @@ public static class Planner
 
     private static PersonaPlan Plan(DesiredResource manifest, JsonObject? live, PlanAction action, JsonPatchDocument patch, JsonObject? body,
         IReadOnlyList<FieldChange> changes, IReadOnlyList<SecretBinding> secrets, string? fingerprint, IReadOnlyList<string> notes) =>
-        new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : PersonaKind.Identity.Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes);
+        new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : manifest.Kind.Identity.Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes)
+        {
+            Kind = manifest.Kind.Name,
+        };
 
     /// <summary>A create shown field by field: objects opened down to their leaves, lists and free-form objects whole.</summary>
     private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, KindSchema schema)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Planning;
 using PersonaOps.Core.Schema;
 
@@ -14,9 +15,10 @@ public static class ChangeView
 {
     private const int FieldIndent = 6;
 
-    public static IReadOnlyList<ViewLine> Persona(PersonaPlan persona, ChangeVoice voice = ChangeVoice.Plan, KindSchema? schema = null)
+    /// <param name="kinds">Where the resource's kind (its schema: what is secret, compared as a set or as text) is found.</param>
+    public static IReadOnlyList<ViewLine> Persona(PersonaPlan persona, ChangeVoice voice = ChangeVoice.Plan, KindRegistry? kinds = null)
     {
-        schema ??= KindSchema.Persona;
+        var schema = ((kinds ?? KindRegistry.Default).Named(persona.Kind) ?? PersonaKind.Descriptor).Schema;
         var lines = new List<ViewLine>();
         var id = persona.LiveId is null ? "" : $" [{persona.LiveId}]";
         var where = TextEscape.Control($"{persona.Address} ({persona.File}){id}");
@@ -43,7 +45,7 @@ public static class ChangeView
             _ => ("will be deleted", LineMark.Remove),
         };
         lines.Add(ViewLine.Of(0, LineMark.None, $"# {where} {verb}", SegmentStyle.Heading));
-        lines.Add(ViewLine.Of(2, mark, $"persona \"{TextEscape.Control(persona.Name)}\" {{"));
+        lines.Add(ViewLine.Of(2, mark, $"{TextEscape.Control(persona.Kind)} \"{TextEscape.Control(persona.Name)}\" {{"));
         if (persona.Action == PlanAction.Delete && persona.Changes.Count == 0)
         {
             // A plan file written before deletes listed their fields: what it recorded.

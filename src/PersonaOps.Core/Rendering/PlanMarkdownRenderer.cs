@@ -39,7 +39,7 @@ public static class PlanMarkdownRenderer
 
     private static string Marker(string fingerprint) => $"{MarkerPrefix}{fingerprint.Replace("sha256:", "sha256=", StringComparison.Ordinal)} -->";
 
-    public static string Render(Plan plan, int limit = GitHubCommentLimit, ChangeVoice voice = ChangeVoice.Plan, MarkdownContext? context = null)
+    public static string Render(Plan plan, int limit = GitHubCommentLimit, ChangeVoice voice = ChangeVoice.Plan, MarkdownContext? context = null, Kinds.KindRegistry? kinds = null)
     {
         context ??= MarkdownContext.None;
         var head = new StringBuilder();
@@ -75,7 +75,7 @@ public static class PlanMarkdownRenderer
         var shown = 0;
         foreach (var persona in changing)
         {
-            var block = PersonaBlock(persona, voice, Math.Min(budget - body.Length - notes.Length, limit / 2));
+            var block = PersonaBlock(persona, voice, kinds, Math.Min(budget - body.Length - notes.Length, limit / 2));
             if (block is null)
             {
                 break;
@@ -157,7 +157,7 @@ public static class PlanMarkdownRenderer
         return table.ToString();
     }
 
-    private static string? PersonaBlock(PersonaPlan persona, ChangeVoice voice, int budget)
+    private static string? PersonaBlock(PersonaPlan persona, ChangeVoice voice, Kinds.KindRegistry? kinds, int budget)
     {
         var id = persona.LiveId is null ? "" : $" <code>{Html(persona.LiveId)}</code>";
         var verb = (voice, persona.Action) switch
@@ -171,7 +171,7 @@ public static class PlanMarkdownRenderer
         };
         var open = $"\n<details><summary>{Symbol(persona.Action)} <code>{Html(persona.Address)}</code>{id} {verb}</summary>\n\n";
         const string close = "\n</details>\n";
-        var lines = ChangeView.Persona(persona, voice).Select(DiffLine).ToList();
+        var lines = ChangeView.Persona(persona, voice, kinds).Select(DiffLine).ToList();
         var fence = Fence(lines);
         var frame = open.Length + (fence.Length * 2) + "diff\n\n\n".Length + close.Length;
         if (frame + 200 > budget)

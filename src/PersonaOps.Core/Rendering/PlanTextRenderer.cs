@@ -10,7 +10,7 @@ namespace PersonaOps.Core.Rendering;
 /// </summary>
 public static class PlanTextRenderer
 {
-    public static string Render(Plan plan, bool color = false, bool verbose = false, ChangeVoice voice = ChangeVoice.Plan)
+    public static string Render(Plan plan, bool color = false, bool verbose = false, ChangeVoice voice = ChangeVoice.Plan, Kinds.KindRegistry? kinds = null)
     {
         var text = new StringBuilder();
         var style = color ? Ansi.On : Ansi.Off;
@@ -30,7 +30,7 @@ public static class PlanTextRenderer
             foreach (var persona in changing)
             {
                 text.AppendLine();
-                foreach (var line in ChangeView.Persona(persona, voice))
+                foreach (var line in ChangeView.Persona(persona, voice, kinds))
                 {
                     text.AppendLine(Layout(line, style));
                 }

@@ -29,9 +29,9 @@ public static class DesiredResolver
     /// apply needs every secret's variable; plan only the ordinary ones (a secret it cannot read is not
     /// compared, and the plan says so).
     /// </param>
+    /// <param name="schema">A schema to use for every manifest instead of its kind's (tests of the persona schema).</param>
     public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, KindSchema? schema = null)
     {
-        schema ??= KindSchema.Persona;
         var diagnostics = new List<Diagnostic>();
         var resources = new List<DesiredResource>(manifests.Count);
         var secretVariables = new HashSet<string>(StringComparer.Ordinal);
@@ -70,7 +70,7 @@ public static class DesiredResolver
                 }
 
                 return null;
-            }, schema.Spec);
+            }, (schema ?? manifest.Kind.Schema).Spec);
 
             if (diagnostics.Count == errorsBefore)
             {
@@ -119,7 +119,7 @@ public static class DesiredResolver
     /// </summary>
     private static void CheckResolvedNames(IReadOnlyList<DesiredResource> resources, List<Diagnostic> diagnostics)
     {
-        var seen = new Dictionary<string, DesiredResource>(StringComparer.Ordinal);
+        var seen = new Dictionary<(string Kind, string Name), DesiredResource>();
         foreach (var resource in resources)
         {
             if (resource.PersonaName is not { } name)
@@ -127,13 +127,15 @@ public static class DesiredResolver
                 continue;
             }
 
-            if (!seen.TryAdd(name, resource))
+            var kind = resource.Source.Kind;
+            if (!seen.TryAdd((kind.Name, name), resource))
             {
-                var first = seen[name];
-                var at = first.ValueAt("/spec/persona_name");
+                var first = seen[(kind.Name, name)];
+                var field = "/spec/" + kind.Identity.NameField;
+                var at = first.ValueAt(field);
                 var written = resource.Source.PersonaName == name && first.Source.PersonaName == name ? "" : " once its ${env:...} references are resolved";
-                diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, "/spec/persona_name",
-                    $"spec.persona_name is '{name}'{written}, the persona name of {first.File}({at.Line},{at.Column}) too; two manifests with one persona name would fight over the same live persona."));
+                diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, field,
+                    $"spec.{kind.Identity.NameField} is '{name}'{written}, the {kind.Name} name of {first.File}({at.Line},{at.Column}) too; two manifests with one {kind.Name} name would fight over the same live {kind.Name}."));
             }
         }
     }

@@ -20,8 +20,8 @@ public sealed record SecretReference(JsonPointer Pointer, string Reference, IRea
 /// </summary>
 public sealed record DesiredResource(Manifest Source, JsonObject? Spec, IReadOnlyList<SecretReference> Secrets)
 {
-    /// <summary>The resource's kind ("persona", the only one so far).</summary>
-    public string Kind { get; init; } = PersonaKind.Identity.Kind;
+    /// <summary>The resource's kind: how it is identified, diffed and sent.</summary>
+    public ResourceKind Kind => Source.Kind;
 
     /// <summary>The manifest's metadata.name.</summary>
     public string Name => Source.Name;
@@ -37,7 +37,7 @@ public sealed record DesiredResource(Manifest Source, JsonObject? Spec, IReadOnl
     public IReadOnlyList<JsonPointer> Ignore => Source.Ignore;
 
     /// <summary>The resolved persona_name: what is matched against the account and what the persona is called.</summary>
-    public string? PersonaName => PersonaKind.Identity.Name(Spec);
+    public string? PersonaName => Kind.Identity.Name(Spec);
 
     public string File => Source.File;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Schema;
 
@@ -22,9 +23,9 @@ public sealed record ValidationResult(IReadOnlyList<Manifest> Manifests, IReadOn
 /// </summary>
 public static class ManifestValidator
 {
-    public static ValidationResult Validate(IEnumerable<SourceFile> files, KindSchema? schema = null)
+    public static ValidationResult Validate(IEnumerable<SourceFile> files, KindRegistry? kinds = null)
     {
-        schema ??= KindSchema.Persona;
+        var registry = kinds ?? KindRegistry.Default;
         var inputs = files.ToArray();
         var perFile = new (List<Manifest> Manifests, List<Diagnostic> Diagnostics)[inputs.Length];
 
@@ -38,10 +39,10 @@ public static class ManifestValidator
 
         if (inputs.Length > 0)
         {
-            LoadFile(inputs[0], schema, perFile[0].Manifests, perFile[0].Diagnostics);
+            LoadFile(inputs[0], registry, perFile[0].Manifests, perFile[0].Diagnostics);
         }
 
-        Parallel.For(1, inputs.Length, i => LoadFile(inputs[i], schema, perFile[i].Manifests, perFile[i].Diagnostics));
+        Parallel.For(1, inputs.Length, i => LoadFile(inputs[i], registry, perFile[i].Manifests, perFile[i].Diagnostics));
 
         var diagnostics = perFile.SelectMany(f => f.Diagnostics).ToList();
         var manifests = perFile.SelectMany(f => f.Manifests).ToList();
@@ -57,7 +58,7 @@ public static class ManifestValidator
         return new ValidationResult(manifests, diagnostics);
     }
 
-    private static void LoadFile(SourceFile file, KindSchema schema, List<Manifest> manifests, List<Diagnostic> diagnostics)
+    private static void LoadFile(SourceFile file, KindRegistry kinds, List<Manifest> manifests, List<Diagnostic> diagnostics)
     {
         var text = SourceDecoder.Decode(file, diagnostics);
         if (text is null)
@@ -84,20 +85,21 @@ public static class ManifestValidator
         {
             if (document.Root is not JsonObject root)
             {
-                var kind = document.Root is JsonArray ? "a list" : "a single value";
+                var shape = document.Root is JsonArray ? "a list" : "a single value";
                 diagnostics.Add(DiagnosticCatalog.WrongType.At(file.Path, document.Map.ValueAt(""),
-                    $"a manifest must be a mapping with apiVersion, kind, metadata and spec, but this document is {kind}."));
+                    $"a manifest must be a mapping with apiVersion, kind, metadata and spec, but this document is {shape}."));
                 continue;
             }
 
+            // The document's kind chooses its schema and rules; a kind PersonaOps does not manage is reported
+            // by the default kind's schema, which names the kinds it accepts.
+            var kind = kinds.ForManifest(root["kind"] is JsonValue k && k.TryGetValue<string>(out var name) ? name : null) ?? kinds.Primary;
             var before = diagnostics.Count(d => d.IsError);
-            SchemaValidation.Validate(file.Path, root, document.Map, schema, diagnostics);
+            SchemaValidation.Validate(file.Path, root, document.Map, kind.Schema, diagnostics);
+            SemanticChecks.CheckDocument(file.Path, root, document.Map, kind, diagnostics);
+            if (diagnostics.Count(d => d.IsError) == before)
             {
-                SemanticChecks.CheckDocument(file.Path, root, document.Map, schema, diagnostics);
-                if (diagnostics.Count(d => d.IsError) == before)
-                {
-                    manifests.Add(ToManifest(file.Path, document, root));
-                }
+                manifests.Add(ToManifest(file.Path, document, root) with { Kind = kind });
             }
         }
     }

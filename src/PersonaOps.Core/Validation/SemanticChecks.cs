@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Schema;
 
@@ -14,11 +15,13 @@ namespace PersonaOps.Core.Validation;
 internal static class SemanticChecks
 {
     /// <summary>Checks of one document. Runs on any document, valid against the schema or not, and guards every type.</summary>
-    public static void CheckDocument(string file, JsonObject document, SourceMap map, KindSchema schema, List<Diagnostic> diagnostics)
+    public static void CheckDocument(string file, JsonObject document, SourceMap map, ResourceKind kind, List<Diagnostic> diagnostics)
     {
         var metadata = document["metadata"] as JsonObject;
         var ensure = String(metadata?["ensure"]) == "absent" ? Ensure.Absent : Ensure.Present;
         var spec = document["spec"] as JsonObject;
+        var nameField = kind.Identity.NameField;
+        var which = $"a manifest with ensure: absent must say which {kind.Name} to delete: set metadata.id, or spec.{nameField}.";
 
         if (document.ContainsKey("metadata") && metadata is not null)
         {
@@ -27,40 +30,27 @@ internal static class SemanticChecks
                 if (ensure == Ensure.Present)
                 {
                     diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt(""),
-                        "'spec' is required: it holds the Tavus persona body (persona_name, system_prompt, layers, ...). Only a manifest with metadata.ensure: absent may leave it out."));
+                        $"'spec' is required: it holds the Tavus {kind.Name} body ({string.Join(", ", kind.Schema.Spec.PropertyNames.Where(n => kind.Schema.Spec.Member(n)?.IsReadOnly != true).Take(3))}, ...). Only a manifest with metadata.ensure: absent may leave it out."));
                 }
                 else if (metadata["id"] is null)
                 {
-                    diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/metadata"),
-                        "a manifest with ensure: absent must say which persona to delete: set metadata.id, or spec.persona_name."));
+                    diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/metadata"), which));
                 }
             }
-            else if (ensure == Ensure.Absent && spec is not null && metadata["id"] is null && spec["persona_name"] is null)
+            else if (ensure == Ensure.Absent && spec is not null && metadata["id"] is null && spec[nameField] is null)
             {
-                diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/spec"),
-                    "a manifest with ensure: absent must say which persona to delete: set metadata.id, or spec.persona_name."));
+                diagnostics.Add(DiagnosticCatalog.SpecRequired.At(file, map.ValueAt("/spec"), which));
             }
         }
 
         if (spec is not null && ensure == Ensure.Present)
         {
-            var echo = String(spec["pipeline_mode"]) == "echo";
-            var prompt = spec["system_prompt"];
-            if (!echo && prompt is null)
-            {
-                diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec"),
-                    "spec.system_prompt is required unless spec.pipeline_mode is echo; Tavus rejects a full-pipeline persona without one."));
-            }
-            else if (!echo && String(prompt) is { } text && string.IsNullOrWhiteSpace(text))
-            {
-                diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec/system_prompt"),
-                    "spec.system_prompt is empty; give the persona its instructions, or set pipeline_mode: echo."));
-            }
+            kind.Rules?.Invoke(file, spec, map, diagnostics);
         }
 
         if (spec is not null)
         {
-            CheckFields(file, spec, JsonPointer.Root.Append("spec"), schema.Spec, map, diagnostics);
+            CheckFields(file, spec, JsonPointer.Root.Append("spec"), kind.Schema.Spec, map, diagnostics);
         }
 
         CheckReferences(file, document, map, diagnostics);
@@ -164,18 +154,20 @@ internal static class SemanticChecks
     /// </summary>
     public static void CheckUniqueness(IReadOnlyList<Manifest> manifests, List<Diagnostic> diagnostics)
     {
+        // Names are unique within a kind (persona.coach and objective.coach are two addresses); a live
+        // resource's id and name belong to one kind's API.
         Unique(manifests, m => m.Name, m => m.Map.ValueAt("/metadata/name"), DiagnosticCatalog.DuplicateName,
-            (value, first) => $"metadata.name '{value}' is already used by {first}; each manifest needs its own name.", diagnostics);
-        Unique(manifests, m => m.PersonaName, m => m.Map.ValueAt("/spec/persona_name"), DiagnosticCatalog.DuplicatePersonaName,
-            (value, first) => $"spec.persona_name '{value}' is already used by {first}; two manifests with one persona name would fight over the same live persona.", diagnostics);
+            (m, value, first) => $"metadata.name '{value}' is already used by {first}; each manifest needs its own name.", diagnostics);
+        Unique(manifests, m => m.PersonaName, m => m.Map.ValueAt("/spec/" + m.Kind.Identity.NameField), DiagnosticCatalog.DuplicatePersonaName,
+            (m, value, first) => $"spec.{m.Kind.Identity.NameField} '{value}' is already used by {first}; two manifests with one {m.Kind.Name} name would fight over the same live {m.Kind.Name}.", diagnostics);
         Unique(manifests, m => m.Id, m => m.Map.ValueAt("/metadata/id"), DiagnosticCatalog.DuplicateId,
-            (value, first) => $"metadata.id '{value}' is already bound by {first}; a live persona can be managed by one manifest only.", diagnostics);
+            (m, value, first) => $"metadata.id '{value}' is already bound by {first}; a live {m.Kind.Name} can be managed by one manifest only.", diagnostics);
     }
 
     private static void Unique(IReadOnlyList<Manifest> manifests, Func<Manifest, string?> key, Func<Manifest, SourcePosition> position,
-        DiagnosticDescriptor descriptor, Func<string, string, string> message, List<Diagnostic> diagnostics)
+        DiagnosticDescriptor descriptor, Func<Manifest, string, string, string> message, List<Diagnostic> diagnostics)
     {
-        var seen = new Dictionary<string, Manifest>(StringComparer.Ordinal);
+        var seen = new Dictionary<(string Kind, string Value), Manifest>();
         foreach (var manifest in manifests)
         {
             if (key(manifest) is not { } value)
@@ -183,14 +175,14 @@ internal static class SemanticChecks
                 continue;
             }
 
-            if (seen.TryGetValue(value, out var first))
+            if (seen.TryGetValue((manifest.Kind.Name, value), out var first))
             {
                 var at = position(first);
-                diagnostics.Add(descriptor.At(manifest.File, position(manifest), message(value, $"{first.File}({at.Line},{at.Column})")));
+                diagnostics.Add(descriptor.At(manifest.File, position(manifest), message(manifest, value, $"{first.File}({at.Line},{at.Column})")));
             }
             else
             {
-                seen.Add(value, manifest);
+                seen.Add((manifest.Kind.Name, value), manifest);
             }
         }
     }
