@@ -113,14 +113,14 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
 
     private async Task<(IReadOnlyList<JsonObject> Items, int Total)> GetPageAsync(int page, int size, CancellationToken cancellationToken)
     {
-        var body = await SendForJsonAsync(HttpMethod.Get, $"/v2/personas?persona_type=user&limit={size}&page={page}", null, cancellationToken)
+        var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}?{(Api.ListQuery.Length > 0 ? Api.ListQuery + "&" : "")}limit={size}&page={page + Api.FirstPage - 1}", null, cancellationToken)
             ?? throw new TavusApiException(null, $"page {page} of the persona list came back empty");
-        if (body["data"] is not JsonArray data || body["total_count"] is not JsonValue total || !total.TryGetValue<int>(out var count))
+        if (body[Api.ItemsField] is not JsonArray data || body[Api.TotalField] is not JsonValue total || !total.TryGetValue<int>(out var count))
         {
-            throw new TavusApiException(null, $"GET /v2/personas (page {page}) answered with something other than the documented {{\"data\": [...], \"total_count\": N}}");
+            throw new TavusApiException(null, $"GET {Api.CollectionPath} (page {page}) answered with something other than the documented {{\"{Api.ItemsField}\": [...], \"{Api.TotalField}\": N}}");
         }
 
-        return (data.OfType<JsonObject>().Select(p => Normalize(p, $"GET /v2/personas (page {page})")).ToArray(), count);
+        return (data.OfType<JsonObject>().Select(p => Normalize(p, $"GET {Api.CollectionPath} (page {page})")).ToArray(), count);
     }
 
     /// <summary>
@@ -135,18 +135,21 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
 
     private static KindIdentity Identity => PersonaKind.Identity;
 
+    /// <summary>Where the persona kind lives and how its lists are wrapped: read from its descriptor, not hard-wired.</summary>
+    private static KindApi Api => PersonaKind.Api;
+
     /// <summary>One persona, or null when Tavus says the id is unknown (400 Invalid persona_id, or 404).</summary>
     public async Task<JsonObject?> GetPersonaAsync(string id, CancellationToken cancellationToken = default)
     {
         try
         {
-            var body = await SendForJsonAsync(HttpMethod.Get, $"/v2/personas/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
 
             // Documented as {"data": [persona]}, observed bare: accept both.
             return body switch
             {
-                JsonObject { Count: 1 } wrapper when wrapper["data"] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => Normalize(inner, $"GET /v2/personas/{id}"),
-                JsonObject persona => Normalize(persona, $"GET /v2/personas/{id}"),
+                JsonObject { Count: 1 } wrapper when wrapper[Api.ItemsField] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => Normalize(inner, $"GET {Api.CollectionPath}/{id}"),
+                JsonObject persona => Normalize(persona, $"GET {Api.CollectionPath}/{id}"),
                 _ => throw new TavusApiException(null, $"persona {id} came back as something other than a JSON object"),
             };
         }
@@ -168,8 +171,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         {
             try
             {
-                var created = await SendForJsonAsync(HttpMethod.Post, "/v2/personas", body, cancellationToken);
-                return (created is JsonObject answer ? Identity.Id(Normalize(answer, "POST /v2/personas", "the persona may have been created: run plan to see the account")) : null) is { } id
+                var created = await SendForJsonAsync(HttpMethod.Post, Api.CollectionPath, body, cancellationToken);
+                return (created is JsonObject answer ? Identity.Id(Normalize(answer, $"POST {Api.CollectionPath}", "the persona may have been created: run plan to see the account")) : null) is { } id
                     ? new CreatedPersona(id, attempt > 0)
                     : throw new TavusApiException(null, "Tavus created a persona but its answer has no persona_id");
             }
@@ -231,7 +234,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// <summary>Sends one JSON Patch; 304 is success with nothing changed; 409 maker_changes is reported as such.</summary>
     public async Task<PatchOutcome> PatchPersonaAsync(string id, JsonPatchDocument patch, bool force, CancellationToken cancellationToken = default)
     {
-        var path = $"/v2/personas/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
+        var path = $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
         try
         {
             using var response = await SendAsync(HttpMethod.Patch, path, patch.ToJson(), cancellationToken);
@@ -248,7 +251,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, $"/v2/personas/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            using var response = await SendAsync(HttpMethod.Delete, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
             return true;
         }
         catch (TavusApiException ex) when (IsUnknownId(ex))

@@ -25,7 +25,7 @@ public sealed class ApplyRunnerTests
 
         public Func<string, CancellationToken, Task<bool>>? OnPatch { get; set; }
 
-        public string Kind => PreparedChange.PersonaKind;
+        public string Kind => PersonaOps.Core.Kinds.PersonaKind.Identity.Kind;
 
         public Task<IReadOnlyList<JsonObject>> ListAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<JsonObject>>([.. Account.Values]);
 

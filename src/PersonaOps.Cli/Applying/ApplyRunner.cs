@@ -131,7 +131,7 @@ internal sealed class ApplyRunner(IReadOnlyDictionary<string, IResourceApi> apis
         var created = changes.Select((c, i) => (Change: c, Index: i))
             .Where(x => results[x.Index] is { Action: PlanAction.Create, Outcome: ApplyOutcome.Applied, Id: not null } && x.Change.Plan.PersonaName is not null)
             .ToDictionary(x => results[x.Index]!.Id!, x => (Persona: new NewPersona(x.Change.Address, x.Change.Plan.PersonaName!, results[x.Index]!.Id!), x.Index), StringComparer.Ordinal);
-        var api = apis[PreparedChange.PersonaKind];
+        var api = apis[Core.Kinds.PersonaKind.Identity.Kind];
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> listing;
         try
         {

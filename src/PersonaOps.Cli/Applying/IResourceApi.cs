@@ -36,7 +36,7 @@ internal interface IResourceApi
 /// <summary>Personas, over <see cref="TavusClient"/>. <paramref name="force"/>: overwrite unpublished PAL Maker changes.</summary>
 internal sealed class PersonaApi(TavusClient client, bool force) : IResourceApi
 {
-    public string Kind => Core.Applying.PreparedChange.PersonaKind;
+    public string Kind => Core.Kinds.PersonaKind.Identity.Kind;
 
     public Task<IReadOnlyList<JsonObject>> ListAsync(CancellationToken cancellationToken) => client.ListUserPersonasAsync(cancellationToken);
 

@@ -111,7 +111,7 @@ public static class ApplyClassifier
 
     /// <summary>A resource the plan leaves as it is.</summary>
     public static ResourceResult NoOp(PersonaPlan plan) =>
-        new(plan.Address, PreparedChange.PersonaKind, PlanAction.NoOp, plan.LiveId, ApplyOutcome.Unchanged, "no changes");
+        new(plan.Address, plan.Kind, PlanAction.NoOp, plan.LiveId, ApplyOutcome.Unchanged, "no changes");
 
     /// <summary>
     /// True for an id as Tavus makes them: letters, digits, '-' and '_', at most 64. Anything else (control

@@ -63,7 +63,7 @@ public static class CreateRace
         var message = removalError is null
             ? $"{found}; this run removed its own copy {race.Ours.Id}, so there is one"
             : $"{found}, and this run could not remove its own copy {race.Ours.Id}: {removalError}. Delete it by hand";
-        return new ResourceResult(race.Ours.Address, PreparedChange.PersonaKind, PlanAction.Create, race.KeeperId, ApplyOutcome.CreatedElsewhere, message);
+        return new ResourceResult(race.Ours.Address, Kinds.PersonaKind.Identity.Kind, PlanAction.Create, race.KeeperId, ApplyOutcome.CreatedElsewhere, message);
     }
 
     /// <summary>The warning of a race this run won: its copy is kept, and the other run removes its own.</summary>

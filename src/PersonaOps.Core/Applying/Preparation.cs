@@ -11,12 +11,10 @@ namespace PersonaOps.Core.Applying;
 /// </summary>
 public sealed class PreparedChange(PersonaPlan plan, JsonObject? body, JsonPatchDocument? patch, string? refusal)
 {
-    /// <summary>The kind of resource, whose API adapter sends the change.</summary>
-    public const string PersonaKind = "persona";
-
     public PersonaPlan Plan { get; } = plan;
 
-    public string Kind { get; } = PersonaKind;
+    /// <summary>The kind of resource, whose API adapter sends the change.</summary>
+    public string Kind => Plan.Kind;
 
     public string Address => Plan.Address;
 
