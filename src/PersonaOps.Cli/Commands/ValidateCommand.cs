@@ -66,7 +66,9 @@ internal static class ValidateCommand
 
     private static string Colorize(Diagnostic d)
     {
-        var color = d.IsError ? "\u001b[31m" : "\u001b[33m";
-        return $"{d.File}({d.Position.Line},{d.Position.Column}): {color}{DiagnosticFormatter.SeverityWord(d.Severity)} {d.Code}\u001b[0m: {d.Message}";
+        var text = DiagnosticFormatter.FormatText(d);
+        var head = $"{DiagnosticFormatter.SeverityWord(d.Severity)} {d.Code}";
+        var at = text.IndexOf(": " + head, StringComparison.Ordinal) + 2;
+        return text[..at] + Core.Rendering.Ansi.On.Severity(d.IsError, head) + text[(at + head.Length)..];
     }
 }

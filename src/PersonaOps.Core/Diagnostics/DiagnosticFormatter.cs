@@ -7,8 +7,9 @@ namespace PersonaOps.Core.Diagnostics;
 public static class DiagnosticFormatter
 {
     /// <summary><c>personas/a.yaml(12,5): error PO1003: message</c>, the MSBuild/Bicep form editors link.</summary>
+    /// <remarks>The file name and message may quote user text: their control characters are shown escaped.</remarks>
     public static string FormatText(Diagnostic d) =>
-        $"{d.File}({d.Position.Line},{d.Position.Column}): {SeverityWord(d.Severity)} {d.Code}: {d.Message}";
+        Rendering.TextEscape.Control($"{d.File}({d.Position.Line},{d.Position.Column}): {SeverityWord(d.Severity)} {d.Code}: {d.Message}");
 
     public static string FormatJson(IEnumerable<Diagnostic> diagnostics)
     {
@@ -44,9 +45,9 @@ public static class DiagnosticFormatter
     public static string SeverityWord(Severity severity) => severity == Severity.Error ? "error" : "warning";
 
     private static string EscapeData(string value) =>
-        value.Replace("%", "%25", StringComparison.Ordinal)
+        Rendering.TextEscape.Control(value.Replace("%", "%25", StringComparison.Ordinal)
             .Replace("\r", "%0D", StringComparison.Ordinal)
-            .Replace("\n", "%0A", StringComparison.Ordinal);
+            .Replace("\n", "%0A", StringComparison.Ordinal));
 
     private static string EscapeProperty(string value) =>
         EscapeData(value)

@@ -20,6 +20,9 @@ public sealed class Ansi
 
     public string Bold(string text) => Paint(text, BoldCode);
 
+    /// <summary>A diagnostic's severity and code: errors red, warnings yellow.</summary>
+    public string Severity(bool isError, string text) => Paint(text, isError ? Red : Yellow);
+
     public string Mark(LineMark mark) => mark switch
     {
         LineMark.Add => Paint("+", Green),
@@ -36,5 +39,5 @@ public sealed class Ansi
         _ => segment.Text,
     };
 
-    public string Paint(string text, string code) => _enabled ? $"\u001b[{code}m{text}\u001b[0m" : text;
+    private string Paint(string text, string code) => _enabled ? $"\u001b[{code}m{text}\u001b[0m" : text;
 }

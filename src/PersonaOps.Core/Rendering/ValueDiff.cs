@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
@@ -240,6 +239,4 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
     /// <summary>A scalar as JSON, whole.</summary>
     internal static string Json(JsonNode? node) => node?.ToJsonString(Relaxed) ?? "null";
-
-    internal static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 }
