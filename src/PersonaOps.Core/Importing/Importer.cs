@@ -43,8 +43,7 @@ public static class Importer
     {
         var notes = new List<string>();
         var spec = Known(persona, schema.Spec, JsonPointer.Root, notes) ?? new JsonObject();
-        spec = PersonaShape.WithoutDefaults(spec, schema);
-        PersonaShape.VisitServerFields(spec.DeepClone(), (pointer, _) => Remove(spec, pointer), schema);
+        spec = PersonaShape.WithoutServerFields(PersonaShape.WithoutDefaults(spec, schema), schema);
         DropEmpty(spec);
 
         // One walk: every secret becomes a reference; any other text that holds "${" must stay literal, and in
@@ -169,38 +168,21 @@ public static class Importer
         return copy;
     }
 
-    private static void Remove(JsonObject root, JsonPointer pointer)
-    {
-        if (pointer.Parent.TryResolve(root, out var parent) && parent is JsonObject obj)
-        {
-            obj.Remove(pointer.LastToken);
-        }
-    }
-
-    /// <summary>Removes null, "", {} and [] values, which plan treats as absent.</summary>
+    /// <summary>Removes the values plan treats as absent (<see cref="PersonaShape.IsEmptyOrAbsent"/>), innermost first.</summary>
     private static bool DropEmpty(JsonNode? node)
     {
-        switch (node)
+        if (node is JsonObject obj)
         {
-            case null:
-                return true;
-            case JsonObject obj:
-                foreach (var (key, value) in obj.ToArray())
+            foreach (var (key, value) in obj.ToArray())
+            {
+                if (DropEmpty(value))
                 {
-                    if (DropEmpty(value))
-                    {
-                        obj.Remove(key);
-                    }
+                    obj.Remove(key);
                 }
-
-                return obj.Count == 0;
-            case JsonArray array:
-                return array.Count == 0;
-            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                return v.GetValue<string>().Length == 0;
-            default:
-                return false;
+            }
         }
+
+        return PersonaShape.IsEmptyOrAbsent(node);
     }
 
     private static YamlNode ToYaml(JsonNode? node) => node switch

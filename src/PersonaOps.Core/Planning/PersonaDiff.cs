@@ -75,7 +75,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
                     {
                         tObj = new JsonObject();
                         MergeObject(tObj, new JsonObject(), dObj, member, child, liveExists: l is JsonObject);
-                        if (tObj.Count > 0 || !IsEmptyOrAbsent(l))
+                        if (tObj.Count > 0 || !PersonaShape.IsEmptyOrAbsent(l))
                         {
                             target[key] = tObj;
                         }
@@ -90,7 +90,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
                     target[key] = d?.DeepClone();
                 }
             }
-            else if (inLive && !IsEmptyOrAbsent(l) && member?.IsServerDefault != true && !EqualsDefault(l, member))
+            else if (inLive && !PersonaShape.IsEmptyOrAbsent(l) && member?.IsServerDefault != true && !EqualsDefault(l, member))
             {
                 if (l is JsonObject lObj && member is not null && member.IsStructured && target[key] is JsonObject tObj)
                 {
@@ -218,15 +218,6 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
 
         return JsonEquality.DeepEquals(live, desired);
     }
-
-    private static bool IsEmptyOrAbsent(JsonNode? node) => node switch
-    {
-        null => true,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length == 0,
-        JsonObject o => o.Count == 0,
-        JsonArray a => a.Count == 0,
-        _ => false,
-    };
 
     /// <summary>A value equal to the field's default (the schema's one converter decides).</summary>
     private static bool EqualsDefault(JsonNode? value, SchemaField? member) => value is JsonValue && member?.IsDefault(value) == true;

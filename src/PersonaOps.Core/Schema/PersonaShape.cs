@@ -42,6 +42,19 @@ public static class PersonaShape
     /// A copy of <paramref name="persona"/> without the fields the schema marks readOnly (server-owned:
     /// persona_id, created_at, ...), at any depth: what a body sent to Tavus may not set.
     /// </summary>
+    /// <summary>
+    /// The rule plan and import share: null, "", {} and [] are the same as absent (Tavus answers with them
+    /// for fields never set).
+    /// </summary>
+    public static bool IsEmptyOrAbsent(JsonNode? node) => node switch
+    {
+        null => true,
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.String => v.GetValue<string>().Length == 0,
+        JsonObject o => o.Count == 0,
+        JsonArray a => a.Count == 0,
+        _ => false,
+    };
+
     public static JsonObject WithoutServerFields(JsonObject persona, KindSchema? schema = null)
     {
         var copy = persona.DeepClone().AsObject();
