@@ -224,8 +224,8 @@ public sealed class ReconcileTests
         var missing = await CliRunner.RunAsync(project.Root, new Dictionary<string, string>(), "apply", "plan.json");
 
         rotated.ExitCode.ShouldBe(1);
-        rotated.Stderr.ShouldContain("persona.coach: personas/coach.yaml(1): the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
-        rotated.Stderr.ShouldContain("persona.tutor: ");
+        rotated.Stderr.ShouldContain("personas/coach.yaml(1,1): error PO5004: the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
+        rotated.Stderr.ShouldContain("personas/tutor.yaml(1,1): error PO5004");
         rotated.Stderr.ShouldContain("nothing was applied");
         missing.ExitCode.ShouldBe(1);
         missing.Stderr.ShouldContain("the environment variable OPENAI_API_KEY is not set");

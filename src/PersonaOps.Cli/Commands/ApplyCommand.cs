@@ -193,7 +193,7 @@ internal static class ApplyCommand
         {
             foreach (var problem in preparation.Problems)
             {
-                io.Error.WriteLine($"personaops: error: {problem}");
+                io.Error.WriteLine(Core.Diagnostics.DiagnosticFormatter.FormatText(problem));
             }
 
             io.Error.WriteLine("personaops: error: nothing was applied.");

@@ -23,10 +23,10 @@ public static class ApplyPreparation
     public static Preparation Prepare(Plan plan, Func<string, string?> environment, IReadOnlyDictionary<string, JsonObject> live)
     {
         var changes = new List<PreparedChange>();
-        var problems = new List<string>();
+        var problems = new List<Diagnostics.Diagnostic>();
         foreach (var persona in ApplyOrder.Order(plan.Personas).Where(p => p.Action != PlanAction.NoOp))
         {
-            string? error = null;
+            Diagnostics.Diagnostic? error = null;
             switch (persona.Action)
             {
                 case PlanAction.Create:
@@ -50,7 +50,7 @@ public static class ApplyPreparation
 
             if (error is not null)
             {
-                problems.Add($"{persona.Address}: {error}");
+                problems.Add(error);
             }
         }
 
@@ -91,12 +91,12 @@ public static class ApplyPreparation
         return check.Succeeded ? null : $"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.";
     }
 
-    public static JsonObject? ResolveBody(PersonaPlan plan, Func<string, string?> environment, out string? error)
+    public static JsonObject? ResolveBody(PersonaPlan plan, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
     {
         var body = plan.Body?.DeepClone().AsObject();
         if (body is null)
         {
-            error = "the plan has no body to create";
+            error = Problem(plan, Diagnostics.DiagnosticCatalog.PlanInconsistent, "the plan has no body to create");
             return null;
         }
 
@@ -111,7 +111,7 @@ public static class ApplyPreparation
             var result = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse(secret.Pointer), value)]).Apply(body);
             if (!result.Succeeded)
             {
-                error = $"the planned body has no {secret.Pointer}";
+                error = Problem(plan, Diagnostics.DiagnosticCatalog.PlanInconsistent, $"the planned body has no {secret.Pointer}");
                 return null;
             }
 
@@ -122,7 +122,7 @@ public static class ApplyPreparation
         return body;
     }
 
-    public static JsonPatchDocument? ResolvePatch(PersonaPlan plan, Func<string, string?> environment, out string? error)
+    public static JsonPatchDocument? ResolvePatch(PersonaPlan plan, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
     {
         var operations = plan.Patch.Operations.ToList();
         foreach (var secret in plan.Secrets)
@@ -215,22 +215,26 @@ public static class ApplyPreparation
         return node;
     }
 
-    private static string? Resolve(PersonaPlan plan, SecretBinding secret, Func<string, string?> environment, out string? error)
+    private static string? Resolve(PersonaPlan plan, SecretBinding secret, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
     {
         var value = EnvReference.Resolve(secret.Reference, environment, out var missing);
         if (value is null)
         {
-            error = $"{plan.File}({plan.Line}): the environment variable {missing ?? "(malformed reference)"} is not set; it holds the secret spec.{Validation.FieldPath.Display(secret.Pointer)}.";
+            error = Problem(plan, Diagnostics.DiagnosticCatalog.MissingVariable, $"the environment variable {missing ?? "(malformed reference)"} is not set; it holds the secret spec.{Validation.FieldPath.Display(secret.Pointer)}.");
             return null;
         }
 
         if (secret.Fingerprint is { } planned && Secrets.Fingerprint(value) != planned)
         {
-            error = $"{plan.File}({plan.Line}): the value of the secret spec.{Validation.FieldPath.Display(secret.Pointer)} is not the one the plan was made with; make a new plan.";
+            error = Problem(plan, Diagnostics.DiagnosticCatalog.SecretChangedSincePlan, $"the value of the secret spec.{Validation.FieldPath.Display(secret.Pointer)} is not the one the plan was made with; make a new plan.");
             return null;
         }
 
         error = null;
         return value;
     }
+
+    /// <summary>A problem of a planned resource, at its manifest (a saved plan records the line, not the column).</summary>
+    private static Diagnostics.Diagnostic Problem(PersonaPlan plan, Diagnostics.DiagnosticDescriptor descriptor, string message) =>
+        descriptor.At(plan.File, new Diagnostics.SourcePosition(plan.Line, 1), message) with { Address = plan.Address };
 }

@@ -33,7 +33,7 @@ public sealed class PreparedChange(PersonaPlan plan, JsonObject? body, JsonPatch
 }
 
 /// <summary>Every change, prepared, in the order it starts; or the problems that stop the apply before its first request.</summary>
-public sealed record Preparation(IReadOnlyList<PreparedChange> Changes, IReadOnlyList<string> Problems)
+public sealed record Preparation(IReadOnlyList<PreparedChange> Changes, IReadOnlyList<Diagnostics.Diagnostic> Problems)
 {
     public bool CanStart => Problems.Count == 0;
 }

@@ -56,6 +56,8 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor AmbiguousPersonaName = new("PO5001", Severity.Error, "Several live personas have this persona_name");
     public static readonly DiagnosticDescriptor UnknownId = new("PO5002", Severity.Error, "metadata.id is not a persona of the account");
     public static readonly DiagnosticDescriptor ClaimedTwice = new("PO5003", Severity.Error, "Two manifests manage one live persona");
+    public static readonly DiagnosticDescriptor SecretChangedSincePlan = new("PO5004", Severity.Error, "A secret is not the one the plan was made with");
+    public static readonly DiagnosticDescriptor PlanInconsistent = new("PO5005", Severity.Error, "The saved plan contradicts itself");
 
     /// <summary>Every descriptor, for documentation and for tests that codes stay unique.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =

@@ -44,10 +44,11 @@ public sealed class PreparationTests
         var preparation = ApplyPreparation.Prepare(plan, _ => null, ById(Coach));
 
         preparation.CanStart.ShouldBeFalse();
-        preparation.Problems.ShouldBe([
-            "persona.guide: personas/guide.yaml(1): the environment variable OPENAI_API_KEY is not set; it holds the secret spec.layers.llm.api_key.",
-            "persona.mentor: personas/mentor.yaml(1): the environment variable OPENAI_API_KEY is not set; it holds the secret spec.layers.llm.api_key.",
+        preparation.Problems.Select(PersonaOps.Core.Diagnostics.DiagnosticFormatter.FormatText).ShouldBe([
+            "personas/guide.yaml(1,1): error PO3007: the environment variable OPENAI_API_KEY is not set; it holds the secret spec.layers.llm.api_key.",
+            "personas/mentor.yaml(1,1): error PO3007: the environment variable OPENAI_API_KEY is not set; it holds the secret spec.layers.llm.api_key.",
         ]);
+        preparation.Problems.Select(p => p.Address).ShouldBe(["persona.guide", "persona.mentor"]);
     }
 
     [Fact]
@@ -63,8 +64,8 @@ public sealed class PreparationTests
     {
         var preparation = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), _ => "sk-APPLY-rotated-9876", ById());
 
-        var problem = preparation.Problems.ShouldHaveSingleItem();
-        problem.ShouldBe("persona.guide: personas/guide.yaml(1): the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
+        var problem = PersonaOps.Core.Diagnostics.DiagnosticFormatter.FormatText(preparation.Problems.ShouldHaveSingleItem());
+        problem.ShouldBe("personas/guide.yaml(1,1): error PO5004: the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
         problem.ShouldNotContain("rotated");
         problem.ShouldNotContain(Secret);
     }
