@@ -41,6 +41,9 @@ public sealed record PersonaPlan(
     string? LiveFingerprint,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>Why the resource gets its <see cref="Action"/>: how it was matched, and what differs.</summary>
+    public string? Reason { get; init; }
+
     /// <summary>The resource's kind, as in its address ("persona").</summary>
     public string Kind { get; init; } = Kinds.PersonaKind.Identity.Kind;
 

@@ -22,6 +22,7 @@ public static class PlanDocument
             {
                 ["address"] = p.Address,
                 ["kind"] = p.Kind,
+                ["reason"] = p.Reason,
                 ["name"] = p.Name,
                 ["file"] = p.File,
                 ["line"] = p.Line,
@@ -93,6 +94,7 @@ public static class PlanDocument
                 // What a reviewer was shown and what the stale check trusts are part of what was reviewed:
                 // an edited before/after, note or live fingerprint is an edited plan.
                 ["persona_name"] = p.PersonaName,
+                ["reason"] = p.Reason,
                 ["live_fingerprint"] = p.LiveFingerprint,
                 ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)new JsonObject
                 {
@@ -169,6 +171,7 @@ public static class PlanDocument
                 {
                     UncomparableSecrets = (p["uncomparable_secrets"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
                     Kind = p["kind"]?.GetValue<string>() ?? Kinds.PersonaKind.Identity.Kind,
+                    Reason = p["reason"]?.GetValue<string>(),
                 });
                 if ((kinds ?? Kinds.KindRegistry.Default).Named(personas[^1].Kind) is null)
                 {

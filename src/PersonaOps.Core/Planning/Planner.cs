@@ -181,7 +181,23 @@ public static class Planner
         new(manifest.Name, manifest.File, manifest.Position.Line, live is null ? manifest.Id : manifest.Kind.Identity.Id(live), manifest.PersonaName, action, patch, body, changes, secrets, fingerprint, notes)
         {
             Kind = manifest.Kind.Name,
+            Reason = Reason(manifest, live, action, changes.Count),
         };
+
+    /// <summary>Why a resource gets its action, in words: how it was matched, and what differs.</summary>
+    private static string Reason(DesiredResource manifest, JsonObject? live, PlanAction action, int changes)
+    {
+        var kind = manifest.Kind;
+        var matched = manifest.Id is not null ? $"metadata.id {manifest.Id}" : $"{kind.Identity.NameField} '{manifest.PersonaName}'";
+        return (action, live) switch
+        {
+            (PlanAction.Create, _) => manifest.PersonaName is null ? $"no live {kind.Name} matches" : $"no live {kind.Name} has {kind.Identity.NameField} '{manifest.PersonaName}'",
+            (PlanAction.Delete, _) => $"metadata.ensure is absent, and the live {kind.Name} matched by {matched} exists",
+            (PlanAction.NoOp, null) => $"metadata.ensure is absent, and no live {kind.Name} matches",
+            (PlanAction.NoOp, _) => $"the live {kind.Name} matched by {matched} equals the manifest",
+            _ => $"{changes} field{(changes == 1 ? "" : "s")} of the live {kind.Name} matched by {matched} differ{(changes == 1 ? "s" : "")} from the manifest",
+        };
+    }
 
     /// <summary>A create shown field by field: objects opened down to their leaves, lists and free-form objects whole.</summary>
     private static void Flatten(JsonObject obj, JsonPointer at, List<FieldChange> changes, KindSchema schema)
