@@ -32,6 +32,7 @@ public static class ChangeView
             }, SegmentStyle.Heading));
             if (persona.Action == PlanAction.Update)
             {
+                lines.Add(ViewLine.Of(4, LineMark.None, "# (- live only, + in Git only, ~ differs)", SegmentStyle.Comment));
                 lines.AddRange(Fields(persona, voice, schema));
             }
 
