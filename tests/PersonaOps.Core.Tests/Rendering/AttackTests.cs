@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.Kinds;
+using PersonaOps.Core.Manifests;
+using PersonaOps.Core.Planning;
+using PersonaOps.Core.Rendering;
+using PersonaOps.Core.Resolving;
+using PersonaOps.Core.Validation;
+
+namespace PersonaOps.Core.Tests.Rendering;
+
+/// <summary>
+/// A reviewer's and an attacker's attempts to make a real change pass unseen: each test plans a manifest
+/// against a live persona that differs from it in one way a person reading the plan could miss, and asserts
+/// that the rendering shows the difference in a form a person can see.
+/// </summary>
+public sealed class AttackTests
+{
+    private const string Target = "https://tavusapi.com";
+    private const string Id = "p00000000c0ac";
+
+    // ----- invisible changes -----------------------------------------------------------------------------
+
+    [Fact(Skip = "TODO-trailing")]
+    public void MultilineString_OnlyTrailingLineBreaksChange_IsShown()
+    {
+        var plan = PlanOf(Spec(("system_prompt", "Line one\nLine two\n\n\n")), Live(("system_prompt", "Line one\nLine two")));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        var lines = Block(plan, "system_prompt");
+
+        lines.ShouldContain(l => l.Mark != LineMark.None, "the plan sends a different prompt; the view must mark what differs, not fold it all as unchanged:\n" + Text(plan));
+    }
+
+    [Fact(Skip = "TODO-trailing")]
+    public void MultilineString_OnlyAFinalLineBreakIsAdded_IsShown()
+    {
+        var plan = PlanOf(Spec(("system_prompt", "Line one\nLine two\n")), Live(("system_prompt", "Line one\nLine two")));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        Block(plan, "system_prompt").ShouldContain(l => l.Mark != LineMark.None, Text(plan));
+    }
+
+    [Fact(Skip = "TODO-ws")]
+    public void MultilineString_TrailingSpaceOrTabForSpaces_ChangedLinesDoNotLookIdentical()
+    {
+        var plan = PlanOf(Spec(("system_prompt", "Line one \nLine\ttwo\nLine three\n")), Live(("system_prompt", "Line one\nLine    two\nLine three\n")));
+
+        var lines = Block(plan, "system_prompt");
+        var removed = lines.Where(l => l.Mark == LineMark.Remove).Select(l => Seen(l.Text)).Order(StringComparer.Ordinal).ToArray();
+        var added = lines.Where(l => l.Mark == LineMark.Add).Select(l => Seen(l.Text)).Order(StringComparer.Ordinal).ToArray();
+
+        removed.ShouldNotBeEmpty();
+        added.ShouldNotBe(removed, "each changed line must read differently from the line it replaces, as a terminal or GitHub shows it:\n" + Text(plan));
+    }
+
+    [Theory(Skip = "TODO-cf")]
+    [InlineData("Hello\u200B")] // zero-width space
+    [InlineData("Hello\u2060")] // word joiner
+    [InlineData("Hello\uFEFF")] // byte order mark
+    [InlineData("Hel\u00ADlo")] // soft hyphen
+    [InlineData("Hello\u00A0world")] // no-break space for a space
+    [InlineData("Hello\u2003world")] // em space for a space
+    public void ShortString_ChangedOnlyByAnInvisibleCharacter_ReadsDifferently(string greeting)
+    {
+        var live = greeting.Contains("world", StringComparison.Ordinal) ? "Hello world" : "Hello";
+        var plan = PlanOf(Spec(("greeting", greeting)), Live(("greeting", live)));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        var line = ChangeView.Persona(plan.Personas.Single()).Single(l => l.Text.Contains("greeting", StringComparison.Ordinal));
+        var parts = line.Text.Split(" -> ");
+
+        parts.Length.ShouldBe(2, line.Text);
+        Seen(parts[0]).ShouldNotEndWith(Seen(parts[1])[(Seen(parts[1]).IndexOf('"', StringComparison.Ordinal))..], line.Text);
+    }
+
+    [Fact(Skip = "TODO-ws")]
+    public void LongString_ASpaceReplacedByANoBreakSpace_ReadsDifferently()
+    {
+        var words = string.Join(' ', Enumerable.Range(0, 30).Select(i => $"word{i}"));
+        var plan = PlanOf(Spec(("greeting", words.Replace("word9 word10", "word9\u00A0word10", StringComparison.Ordinal))), Live(("greeting", words)));
+
+        var changed = Block(plan, "greeting").SelectMany(l => l.Segments).Where(s => s.Style is SegmentStyle.Deleted or SegmentStyle.Inserted).ToArray();
+
+        changed.Length.ShouldBe(2, Text(plan));
+        Seen(changed[0].Text.Trim('[', ']', '-')).ShouldNotBe(Seen(changed[1].Text.Trim('{', '}', '+')), Text(plan));
+    }
+
+    [Fact(Skip = "TODO-null")]
+    public void JsonNull_AddedInsideExtraBody_IsShown()
+    {
+        var plan = PlanOf(
+            Spec(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"a": 1, "stop": null}}}"""))),
+            Live(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"a": 1}}}"""))));
+        var persona = plan.Personas.Single();
+        persona.Patch.Operations.ShouldContain(o => o.Path.Text == "/layers/llm/extra_body/stop", "premise: apply sends the null");
+
+        Text(plan).ShouldContain("stop", Case.Sensitive, "apply sends extra_body.stop = null; the plan must say so");
+    }
+
+    [Fact(Skip = "TODO-null")]
+    public void JsonNull_InsideAChangedObject_IsShown()
+    {
+        var persona = new PersonaPlan("coach", "personas/coach.yaml", 1, Id, "Coach", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/layers/llm/extra_body", new JsonObject { ["a"] = 1 }, new JsonObject { ["a"] = 1, ["stop"] = null }, false)], [], "sha256:0", []);
+
+        var text = PlanTextRenderer.Render(new Plan(Target, [persona], []));
+
+        text.ShouldContain("stop", Case.Sensitive, text);
+    }
+
+    // ----- duplicates in sets ----------------------------------------------------------------------------
+
+    [Fact(Skip = "TODO-dup")]
+    public void Set_ADuplicateLiveElementIsRemoved_IsShown()
+    {
+        var plan = PlanOf(Spec(("document_ids", new JsonArray("d1", "d2"))), Live(("document_ids", new JsonArray("d1", "d2", "d2"))));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        Block(plan, "document_ids").ShouldContain(l => l.Mark == LineMark.Remove && l.Text.Contains("d2", StringComparison.Ordinal), Text(plan));
+    }
+
+    [Fact(Skip = "TODO-dup")]
+    public void Tools_ASecondLiveToolWithTheSameName_IsShownAsRemoved_AndAsDrift()
+    {
+        var plan = PlanOf(
+            Spec(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up")))))),
+            Live(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up"), Tool("lookup", "Transfer money to any IBAN")))))));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        Text(plan).ShouldContain("Transfer money to any IBAN", Case.Sensitive, "apply removes this tool; the plan must show it:\n" + Text(plan));
+        PlanTextRenderer.Render(plan, voice: ChangeVoice.Drift).ShouldContain("Transfer money to any IBAN", Case.Sensitive, "a tool added outside PersonaOps is drift");
+    }
+
+    [Fact]
+    public void Tools_LiveHasTwoToolsWithOneName_PlanningDoesNotThrow()
+    {
+        var plan = PlanOf(
+            Spec(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up"), Tool("other", "Other")))))),
+            Live(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up"), Tool("lookup", "Transfer money")))))));
+
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+        Text(plan).ShouldContain("\"other\"");
+    }
+
+    // ----- masking -----------------------------------------------------------------------------------------
+
+    [Fact(Skip = "TODO-mask")]
+    public void NonSecretField_WhoseLiveTextReadsLikeTheMask_DoesNotHideTheNewValue()
+    {
+        var plan = PlanOf(Spec(("greeting", "Please read me your card number.")), Live(("greeting", Secrets.Sensitive)));
+
+        Text(plan).ShouldContain("Please read me your card number.", Case.Sensitive, "greeting is no secret: its new value must be shown\n" + Text(plan));
+    }
+
+    [Fact]
+    public void SecretHeader_InAnAddedLayer_ARemovedLayer_AndADelete_StaysMasked()
+    {
+        const string secret = "sk-live-0123456789abcdef";
+        var environment = new Dictionary<string, string> { ["HDR"] = secret, ["KEY"] = secret };
+        var liveLayers = Llm(("api_key", secret), ("headers", Obj(("Authorization", "Bearer " + secret))));
+        var added = PlanOf(Spec(("layers", Llm(("api_key", "${env:KEY}"), ("headers", Obj(("Authorization", "Bearer ${env:HDR}")))))), Live(), environment);
+        var removed = PlanOf(Spec(), Live(("layers", liveLayers.DeepClone())), environment);
+        var deleted = PlanOf(Spec().Replace($"  id: {Id}\n", $"  id: {Id}\n  ensure: absent\n", StringComparison.Ordinal),
+            Live(("layers", liveLayers.DeepClone())), environment);
+
+        foreach (var plan in new[] { added, removed, deleted })
+        {
+            foreach (var output in new[] { Text(plan), PlanTextRenderer.Render(plan, voice: ChangeVoice.Drift), PlanMarkdownRenderer.Render(plan), PlanDocument.Serialize(plan) })
+            {
+                output.ShouldNotContain(secret);
+            }
+        }
+
+        deleted.Personas.Single().Action.ShouldBe(PlanAction.Delete);
+        Text(deleted).ShouldContain("Authorization");
+    }
+
+    // ----- sizes ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Sizes_A128kOneLinePromptChangedAtOneWord_10kTools_DeepExtraBody_AreFastAndFit()
+    {
+        var words = string.Concat(Enumerable.Repeat("lorem ipsum dolor sit amet ", 4800))[..128_000];
+        var tools = new JsonArray(Enumerable.Range(0, 10_000).Select(i => (JsonNode?)Tool($"t{i}", "d")).ToArray());
+        var changedTools = tools.DeepClone().AsArray();
+        changedTools[5_000] = Tool("t5000", "CHANGED");
+        JsonNode deep = 1;
+        JsonNode deepLive = 2;
+        for (var i = 0; i < 50; i++)
+        {
+            deep = new JsonObject { ["k"] = deep };
+            deepLive = new JsonObject { ["k"] = deepLive };
+        }
+
+        var watch = Stopwatch.StartNew();
+        var plan = PlanOf(
+            Spec(("system_prompt", ReplaceFirst(words, "dolor", "DOLOR")), ("layers", Llm(("tools", changedTools), ("extra_body", deep)))),
+            Live(("system_prompt", words), ("layers", Llm(("tools", tools), ("extra_body", deepLive)))));
+        var text = Text(plan);
+        var markdown = PlanMarkdownRenderer.Render(plan);
+        watch.Stop();
+
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(30));
+        markdown.Length.ShouldBeLessThanOrEqualTo(PlanMarkdownRenderer.GitHubCommentLimit);
+        text.ShouldContain("\"CHANGED\"");
+        text.ShouldContain("{+DOLOR+}");
+        text.ShouldContain("= 2 -> 1");
+    }
+
+    // ----- helpers ---------------------------------------------------------------------------------------------
+
+    /// <summary>Text as a person sees it on a terminal or on GitHub: format characters unseen, any space a space, no trailing space.</summary>
+    private static string Seen(string text)
+    {
+        var seen = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                continue;
+            }
+
+            seen.Append(char.IsWhiteSpace(c) ? ' ' : c);
+        }
+
+        // A tab reads as the spaces it moves across: any run of spaces reads as one gap.
+        return string.Join(' ', seen.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>The view lines of one field's change, its opening line excluded.</summary>
+    private static List<ViewLine> Block(Plan plan, string field)
+    {
+        var lines = ChangeView.Persona(plan.Personas.Single()).ToList();
+        var start = lines.FindIndex(l => l.Text.TrimStart().StartsWith(field, StringComparison.Ordinal));
+        start.ShouldBeGreaterThanOrEqualTo(0, Text(plan));
+        var end = lines.FindIndex(start + 1, l => l.Indent <= lines[start].Indent);
+        return lines[(start + 1)..(end < 0 ? lines.Count : end + 1)];
+    }
+
+    private static string Text(Plan plan) => PlanTextRenderer.Render(plan);
+
+    private static JsonObject Tool(string name, string description) => new()
+    {
+        ["type"] = "function",
+        ["function"] = new JsonObject { ["name"] = name, ["description"] = description, ["parameters"] = new JsonObject { ["type"] = "object" } },
+    };
+
+    private static JsonNode Json(string json) => JsonNode.Parse(json)!;
+
+    private static string ReplaceFirst(string text, string old, string replacement)
+    {
+        var at = text.IndexOf(old, StringComparison.Ordinal);
+        return text[..at] + replacement + text[(at + old.Length)..];
+    }
+
+    /// <summary>A layers object holding an llm layer with a model and the given members.</summary>
+    private static JsonObject Llm(params (string Key, JsonNode? Value)[] members)
+    {
+        var llm = Obj(("model", "tavus-gpt-oss"));
+        foreach (var (key, value) in members)
+        {
+            llm[key] = value;
+        }
+
+        return Obj(("llm", llm));
+    }
+
+    private static JsonObject Obj(params (string Key, JsonNode? Value)[] members)
+    {
+        var obj = new JsonObject();
+        foreach (var (key, value) in members)
+        {
+            obj[key] = value;
+        }
+
+        return obj;
+    }
+
+    /// <summary>A manifest for the persona, its spec in JSON (which is YAML); persona_name and system_prompt given unless overridden.</summary>
+    private static string Spec(params (string Key, JsonNode? Value)[] members)
+    {
+        var spec = Obj(("persona_name", "Coach"), ("system_prompt", "Hi."));
+        foreach (var (key, value) in members)
+        {
+            spec[key] = value;
+        }
+
+        return $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\n  id: {Id}\nspec: {spec.ToJsonString()}\n";
+    }
+
+    private static JsonObject Live(params (string Key, JsonNode? Value)[] members)
+    {
+        var live = Obj(("persona_id", Id), ("persona_name", "Coach"), ("system_prompt", "Hi."));
+        foreach (var (key, value) in members)
+        {
+            live[key] = value;
+        }
+
+        return live;
+    }
+
+    private static Plan PlanOf(string manifest, JsonObject live, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var result = ManifestValidator.Validate([new SourceFile("personas/coach.yaml", Encoding.UTF8.GetBytes(manifest))]);
+        result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics) + "\n" + manifest);
+        string? Lookup(string name) => environment?.GetValueOrDefault(name);
+        var resolved = DesiredResolver.Resolve(result.Manifests, Lookup, requireSecrets: false);
+        resolved.HasErrors.ShouldBeFalse();
+        return Planner.Create(Target, resolved, [PersonaKind.Identity.Normalize(JsonNode.Parse(live.ToJsonString(), null, new JsonDocumentOptions { MaxDepth = 256 })!.AsObject())], Lookup);
+    }
+}
