@@ -124,28 +124,39 @@ internal sealed class ValueDiff(ChangeVoice voice)
         {
             var key = field.SetKey is { } k ? JsonPointer.Parse(k) : null;
             string Identity(JsonNode? item) => key is not null && key.TryResolve(item, out var v) ? CanonicalJson.Serialize(v) : CanonicalJson.Serialize(item);
-            var old = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            // Each element of before pairs with at most one of after (a multiset: live may hold two tools of
+            // one name, or one id twice); an equal element first, else the first of its key; the rest are removed.
+            var old = new Dictionary<string, List<JsonNode?>>(StringComparer.Ordinal);
             foreach (var item in before)
             {
-                old.TryAdd(Identity(item), item);
+                (old.TryGetValue(Identity(item), out var list) ? list : old[Identity(item)] = []).Add(item);
             }
 
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             var unchanged = 0;
+            var pending = new List<JsonNode?>();
             foreach (var item in after)
             {
-                var id = Identity(item);
-                seen.Add(id);
-                if (!old.TryGetValue(id, out var match))
+                if (old.TryGetValue(Identity(item), out var candidates) && candidates.FindIndex(c => JsonEquality.DeepEquals(c, item)) is var equal and >= 0)
                 {
-                    Field(indent, "", 0, null, item, items);
-                }
-                else if (JsonEquality.DeepEquals(match, item))
-                {
+                    candidates.RemoveAt(equal);
                     unchanged++;
                 }
                 else
                 {
+                    pending.Add(item);
+                }
+            }
+
+            foreach (var item in pending)
+            {
+                if (!old.TryGetValue(Identity(item), out var candidates) || candidates.Count == 0)
+                {
+                    Field(indent, "", 0, null, item, items);
+                }
+                else
+                {
+                    var match = candidates[0];
+                    candidates.RemoveAt(0);
                     var start = Lines.Count;
                     Field(indent, "", 0, match, item, items);
                     if (key is not null && Lines.Count > start)
@@ -155,7 +166,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
                 }
             }
 
-            foreach (var item in before.Where(item => !seen.Contains(Identity(item))))
+            foreach (var item in old.Values.SelectMany(left => left))
             {
                 Field(indent, "", 0, item, null, items);
             }

@@ -114,7 +114,7 @@ public sealed class AttackTests
 
     // ----- duplicates in sets ----------------------------------------------------------------------------
 
-    [Fact(Skip = "TODO-dup")]
+    [Fact]
     public void Set_ADuplicateLiveElementIsRemoved_IsShown()
     {
         var plan = PlanOf(Spec(("document_ids", new JsonArray("d1", "d2"))), Live(("document_ids", new JsonArray("d1", "d2", "d2"))));
@@ -123,7 +123,7 @@ public sealed class AttackTests
         Block(plan, "document_ids").ShouldContain(l => l.Mark == LineMark.Remove && l.Text.Contains("d2", StringComparison.Ordinal), Text(plan));
     }
 
-    [Fact(Skip = "TODO-dup")]
+    [Fact]
     public void Tools_ASecondLiveToolWithTheSameName_IsShownAsRemoved_AndAsDrift()
     {
         var plan = PlanOf(
@@ -143,6 +143,7 @@ public sealed class AttackTests
             Live(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up"), Tool("lookup", "Transfer money")))))));
 
         plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+        Text(plan).ShouldContain("Transfer money");
         Text(plan).ShouldContain("\"other\"");
     }
 
