@@ -24,7 +24,7 @@ public sealed class AttackTests
 
     // ----- invisible changes -----------------------------------------------------------------------------
 
-    [Fact(Skip = "TODO-trailing")]
+    [Fact]
     public void MultilineString_OnlyTrailingLineBreaksChange_IsShown()
     {
         var plan = PlanOf(Spec(("system_prompt", "Line one\nLine two\n\n\n")), Live(("system_prompt", "Line one\nLine two")));
@@ -35,7 +35,7 @@ public sealed class AttackTests
         lines.ShouldContain(l => l.Mark != LineMark.None, "the plan sends a different prompt; the view must mark what differs, not fold it all as unchanged:\n" + Text(plan));
     }
 
-    [Fact(Skip = "TODO-trailing")]
+    [Fact]
     public void MultilineString_OnlyAFinalLineBreakIsAdded_IsShown()
     {
         var plan = PlanOf(Spec(("system_prompt", "Line one\nLine two\n")), Live(("system_prompt", "Line one\nLine two")));
