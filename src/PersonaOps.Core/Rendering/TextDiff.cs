@@ -48,12 +48,12 @@ internal static class TextDiff
         static string Joined(List<string> rows) => string.Concat(rows.Select(r => r + "\n"));
         var chunker = new CustomFunctionChunker(text => text.Length == 0 ? [] : text[..^1].Split('\n'));
         var diff = InlineDiffBuilder.Diff(Joined(a), Joined(b), ignoreWhiteSpace: false, ignoreCase: false, chunker);
-        var lines = diff.Lines.Select(line => ViewLine.Of(indent, line.Type switch
+        var lines = diff.Lines.Select(line => line.Type switch
         {
-            ChangeType.Inserted => LineMark.Add,
-            ChangeType.Deleted => LineMark.Remove,
-            _ => LineMark.None,
-        }, line.Text)).ToList();
+            ChangeType.Inserted => ViewLine.Of(indent, LineMark.Add, TextEscape.Changed(line.Text, endsLine: true)),
+            ChangeType.Deleted => ViewLine.Of(indent, LineMark.Remove, TextEscape.Changed(line.Text, endsLine: true)),
+            _ => ViewLine.Of(indent, LineMark.None, line.Text),
+        }).ToList();
         return Fold(lines, indent);
     }
 
@@ -196,7 +196,7 @@ internal static class TextDiff
             return runs;
         }))
         {
-            var text = TextEscape.Control(group.Text);
+            var text = group.Style == SegmentStyle.Plain ? TextEscape.Control(group.Text) : TextEscape.Changed(group.Text);
             segments.Add(group.Style switch
             {
                 SegmentStyle.Deleted => new Segment("[-" + text + "-]", SegmentStyle.Deleted),

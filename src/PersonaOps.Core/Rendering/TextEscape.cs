@@ -7,7 +7,8 @@ namespace PersonaOps.Core.Rendering;
 /// Makes user text (prompts, names, file names, notes, server messages) inert on a terminal: every control
 /// character that could move the cursor, erase lines or reorder what is shown (C0 and C1 controls such as
 /// ESC and CSI, DEL, carriage return, and the Unicode bidirectional overrides) is written as a visible
-/// <c>\u001b</c>-style escape. Tab is kept; line feeds are escaped too, so callers split multi-line text first.
+/// <c>\u001b</c>-style escape, and so is every invisible format character (a zero-width space, say). Tab is
+/// kept; line feeds are escaped too, so callers split multi-line text first.
 /// </summary>
 public static class TextEscape
 {
@@ -41,10 +42,53 @@ public static class TextEscape
         return escaped.ToString();
     }
 
+    /// <summary>
+    /// Changed text made impossible to misread: besides <see cref="Control"/>, every whitespace character
+    /// other than the space (a tab, a no-break or em space) is escaped, and so are the spaces that end a
+    /// line, so that two changed lines or words never look the same when they differ.
+    /// </summary>
+    public static string Changed(string text, bool endsLine = false)
+    {
+        var escaped = Control(text);
+        var end = escaped.Length;
+        while (endsLine && end > 0 && escaped[end - 1] == ' ')
+        {
+            end--;
+        }
+
+        if (end == escaped.Length && !escaped.Any(c => c != ' ' && char.IsWhiteSpace(c)))
+        {
+            return escaped;
+        }
+
+        var visible = new StringBuilder(escaped.Length + 8);
+        for (var at = 0; at < escaped.Length; at++)
+        {
+            var c = escaped[at];
+            if ((c != ' ' && char.IsWhiteSpace(c)) || at >= end)
+            {
+                visible.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                visible.Append(c);
+            }
+        }
+
+        return visible.ToString();
+    }
+
     private static bool IsControl(char c) =>
         (c < 0x20 && c != '\t')
         || c is >= '\u007f' and <= '\u009f'
         || c is >= '\u202a' and <= '\u202e'
         || c is >= '\u2066' and <= '\u2069'
-        || c is '\u200e' or '\u200f' or '\u061c';
+        || c is '\u200e' or '\u200f' or '\u061c'
+
+        // Invisible format characters: a zero-width space, joiner or non-joiner, word joiner, invisible
+        // operators, byte order mark, soft hyphen, Mongolian vowel separator; text differing only by them
+        // would read the same.
+        || c is >= '\u200b' and <= '\u200d'
+        || c is >= '\u2060' and <= '\u2064'
+        || c is '\ufeff' or '\u00ad' or '\u180e';
 }

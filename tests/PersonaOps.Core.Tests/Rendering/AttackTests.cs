@@ -44,7 +44,7 @@ public sealed class AttackTests
         Block(plan, "system_prompt").ShouldContain(l => l.Mark != LineMark.None, Text(plan));
     }
 
-    [Fact(Skip = "TODO-ws")]
+    [Fact]
     public void MultilineString_TrailingSpaceOrTabForSpaces_ChangedLinesDoNotLookIdentical()
     {
         var plan = PlanOf(Spec(("system_prompt", "Line one \nLine\ttwo\nLine three\n")), Live(("system_prompt", "Line one\nLine    two\nLine three\n")));
@@ -57,7 +57,7 @@ public sealed class AttackTests
         added.ShouldNotBe(removed, "each changed line must read differently from the line it replaces, as a terminal or GitHub shows it:\n" + Text(plan));
     }
 
-    [Theory(Skip = "TODO-cf")]
+    [Theory]
     [InlineData("Hello\u200B")] // zero-width space
     [InlineData("Hello\u2060")] // word joiner
     [InlineData("Hello\uFEFF")] // byte order mark
@@ -77,7 +77,7 @@ public sealed class AttackTests
         Seen(parts[0]).ShouldNotEndWith(Seen(parts[1])[(Seen(parts[1]).IndexOf('"', StringComparison.Ordinal))..], line.Text);
     }
 
-    [Fact(Skip = "TODO-ws")]
+    [Fact]
     public void LongString_ASpaceReplacedByANoBreakSpace_ReadsDifferently()
     {
         var words = string.Join(' ', Enumerable.Range(0, 30).Select(i => $"word{i}"));
