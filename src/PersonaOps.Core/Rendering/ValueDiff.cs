@@ -28,14 +28,36 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
     public List<ViewLine> Lines { get; } = [];
 
-    /// <summary>A labelled change at <paramref name="indent"/>; <paramref name="pad"/> aligns sibling labels.</summary>
-    public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false)
+    /// <summary>
+    /// A labelled change at <paramref name="indent"/>; <paramref name="pad"/> aligns sibling labels.
+    /// <paramref name="beforeIsNull"/> and <paramref name="afterIsNull"/> say that a null side is a JSON null
+    /// that is there, not an absent value (System.Text.Json gives both as null); a labelled change with both
+    /// sides null is a value set to JSON null.
+    /// </summary>
+    public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false, bool beforeIsNull = false, bool afterIsNull = false)
     {
         var prefix = label.Length == 0 ? ""
             : voice == ChangeVoice.Plan ? TextEscape.Control(label).PadRight(pad) + " = "
             : (TextEscape.Control(label) + ":").PadRight(pad + 1) + " ";
-        if (before is null && after is null)
+        if (before is null && after is null && !beforeIsNull && !afterIsNull)
         {
+            if (label.Length == 0)
+            {
+                return;
+            }
+
+            afterIsNull = true;
+        }
+
+        if (((before is null && beforeIsNull) || (after is null && afterIsNull)) && before is not (JsonObject or JsonArray) && after is not (JsonObject or JsonArray))
+        {
+            if (sensitive || field?.IsWriteOnly == true || IsMasked(before) || IsMasked(after))
+            {
+                Secret(indent, prefix, before, after);
+                return;
+            }
+
+            Scalar(indent, prefix, before, after, before is not null || beforeIsNull, after is not null || afterIsNull);
             return;
         }
 
@@ -98,7 +120,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
             return;
         }
 
-        Scalar(indent, prefix, before, after);
+        Scalar(indent, prefix, before, after, before is not null, after is not null);
     }
 
     private void Members(int indent, JsonObject before, JsonObject after, SchemaField? field)
@@ -109,9 +131,9 @@ internal sealed class ValueDiff(ChangeVoice voice)
         var pad = changed.Select(k => TextEscape.Control(Label(k)).Length).DefaultIfEmpty(0).Max();
         foreach (var key in changed)
         {
-            before.TryGetPropertyValue(key, out var b);
-            after.TryGetPropertyValue(key, out var a);
-            Field(indent, Label(key), pad, b, a, field?.Member(key));
+            var hasB = before.TryGetPropertyValue(key, out var b);
+            var hasA = after.TryGetPropertyValue(key, out var a);
+            Field(indent, Label(key), pad, b, a, field?.Member(key), beforeIsNull: hasB && b is null, afterIsNull: hasA && a is null);
         }
 
         Hidden(indent, keys.Count - changed.Length, "attribute");
@@ -151,7 +173,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
             {
                 if (!old.TryGetValue(Identity(item), out var candidates) || candidates.Count == 0)
                 {
-                    Field(indent, "", 0, null, item, items);
+                    Field(indent, "", 0, null, item, items, afterIsNull: item is null);
                 }
                 else
                 {
@@ -168,7 +190,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
             foreach (var item in old.Values.SelectMany(left => left))
             {
-                Field(indent, "", 0, item, null, items);
+                Field(indent, "", 0, item, null, items, beforeIsNull: item is null);
             }
 
             Hidden(indent, unchanged, "element");
@@ -184,7 +206,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
                 continue;
             }
 
-            Field(indent, "", 0, b?.Value, a?.Value, items);
+            Field(indent, "", 0, b?.Value, a?.Value, items, beforeIsNull: b is { Value: null }, afterIsNull: a is { Value: null });
         }
 
         Hidden(indent, hidden, "element");
@@ -203,15 +225,16 @@ internal sealed class ValueDiff(ChangeVoice voice)
         Lines.Add(ViewLine.Of(indent, mark, prefix + text));
     }
 
-    private void Scalar(int indent, string prefix, JsonNode? before, JsonNode? after)
+    /// <summary>A scalar change; <paramref name="hasBefore"/> and <paramref name="hasAfter"/> tell a JSON null from absence.</summary>
+    private void Scalar(int indent, string prefix, JsonNode? before, JsonNode? after, bool hasBefore, bool hasAfter)
     {
-        var (mark, text) = (before, after, voice) switch
+        var (mark, text) = (hasBefore, hasAfter, voice) switch
         {
-            (null, _, ChangeVoice.Plan) => (LineMark.Add, Json(after)),
-            (_, null, ChangeVoice.Plan) => (LineMark.Remove, _whole || prefix.Length == 0 ? Json(before) : $"{Json(before)} -> null"),
+            (false, _, ChangeVoice.Plan) => (LineMark.Add, Json(after)),
+            (_, false, ChangeVoice.Plan) => (LineMark.Remove, _whole || prefix.Length == 0 ? Json(before) : $"{Json(before)} -> null"),
             (_, _, ChangeVoice.Plan) => (LineMark.Change, $"{Json(before)} -> {Json(after)}"),
-            (null, _, _) => (LineMark.Add, _whole ? Json(after) : prefix.Length == 0 ? $"{Json(after)}  # in Git only" : $"in Git {Json(after)}, not set live"),
-            (_, null, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
+            (false, _, _) => (LineMark.Add, _whole ? Json(after) : prefix.Length == 0 ? $"{Json(after)}  # in Git only" : $"in Git {Json(after)}, not set live"),
+            (_, false, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
             _ => (LineMark.Change, $"live {Json(before)}, in Git {Json(after)}"),
         };
         Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Control(text)));

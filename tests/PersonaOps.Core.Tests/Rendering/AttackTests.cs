@@ -89,7 +89,7 @@ public sealed class AttackTests
         Seen(changed[0].Text.Trim('[', ']', '-')).ShouldNotBe(Seen(changed[1].Text.Trim('{', '}', '+')), Text(plan));
     }
 
-    [Fact(Skip = "TODO-null")]
+    [Fact]
     public void JsonNull_AddedInsideExtraBody_IsShown()
     {
         var plan = PlanOf(
@@ -101,15 +101,19 @@ public sealed class AttackTests
         Text(plan).ShouldContain("stop", Case.Sensitive, "apply sends extra_body.stop = null; the plan must say so");
     }
 
-    [Fact(Skip = "TODO-null")]
+    [Fact]
     public void JsonNull_InsideAChangedObject_IsShown()
     {
         var persona = new PersonaPlan("coach", "personas/coach.yaml", 1, Id, "Coach", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
-            [new FieldChange("/layers/llm/extra_body", new JsonObject { ["a"] = 1 }, new JsonObject { ["a"] = 1, ["stop"] = null }, false)], [], "sha256:0", []);
+            [
+                new FieldChange("/layers/llm/extra_body", new JsonObject { ["a"] = 1 }, new JsonObject { ["a"] = 1, ["stop"] = null }, false),
+                new FieldChange("/layers/llm/extra_body/list", new JsonArray("x"), new JsonArray("x", null), false),
+            ], [], "sha256:0", []);
 
         var text = PlanTextRenderer.Render(new Plan(Target, [persona], []));
 
-        text.ShouldContain("stop", Case.Sensitive, text);
+        text.ShouldContain("+ stop = null", Case.Sensitive, text);
+        text.ShouldContain("+ null", Case.Sensitive, text);
     }
 
     // ----- duplicates in sets ----------------------------------------------------------------------------
