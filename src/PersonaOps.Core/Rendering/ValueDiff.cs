@@ -51,7 +51,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
         if (((before is null && beforeIsNull) || (after is null && afterIsNull)) && before is not (JsonObject or JsonArray) && after is not (JsonObject or JsonArray))
         {
-            if (sensitive || field?.IsWriteOnly == true || IsMasked(before) || IsMasked(after))
+            if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
             {
                 Secret(indent, prefix, before, after);
                 return;
@@ -61,7 +61,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
             return;
         }
 
-        if (sensitive || field?.IsWriteOnly == true || IsMasked(before) || IsMasked(after))
+        if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
         {
             Secret(indent, prefix, before, after);
             return;
@@ -265,6 +265,14 @@ internal sealed class ValueDiff(ChangeVoice voice)
         key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Json(JsonValue.Create(key));
 
     private static bool IsMasked(JsonNode? node) => StringOf(node) == Secrets.Sensitive;
+
+    /// <summary>
+    /// Both sides masked, or one masked and the other absent: a secret the schema does not name here. One side
+    /// reading "(sensitive value)" beside a plain value is no secret (the planner masks both sides of a
+    /// secret), only text that reads like the mask, and must not hide the value beside it.
+    /// </summary>
+    private static bool Masked(JsonNode? before, JsonNode? after) =>
+        (IsMasked(before) || IsMasked(after)) && (before is null || IsMasked(before)) && (after is null || IsMasked(after));
 
     private static string? StringOf(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
