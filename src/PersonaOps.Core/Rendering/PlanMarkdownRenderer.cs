@@ -262,9 +262,26 @@ public static class PlanMarkdownRenderer
     private static string Neutralise(string line) => line.Replace("<!--", "<!\u200B--", StringComparison.Ordinal);
 
     /// <summary>Inline code that shows any text literally: HTML, entity-escaped, so backticks and pipes are inert too.</summary>
-    private static string Code(string text) => $"<code>{Html(text).Replace("|", "&#124;", StringComparison.Ordinal)}</code>";
+    private static string Code(string text) => $"<code>{Html(text)}</code>";
 
-    private static string Html(string text) => WebUtility.HtmlEncode(TextEscape.Control(text.ReplaceLineEndings(" "))).Replace("`", "&#96;", StringComparison.Ordinal);
+    /// <summary>
+    /// User text as literal HTML text. Markdown is still parsed between inline tags such as <c>&lt;code&gt;</c>,
+    /// so besides HTML's own characters every character that could start Markdown syntax outside a code block
+    /// (a link or image, emphasis, strikethrough, a backslash escape, a mention, a table cell's end) is an entity.
+    /// </summary>
+    private static string Html(string text)
+    {
+        var encoded = WebUtility.HtmlEncode(TextEscape.Control(text.ReplaceLineEndings(" ")));
+        var literal = new StringBuilder(encoded.Length + 16);
+        foreach (var c in encoded)
+        {
+            _ = c is '`' or '[' or ']' or '(' or ')' or '!' or '*' or '_' or '~' or '\\' or '@' or '|'
+                ? literal.Append("&#").Append(((int)c).ToString(CultureInfo.InvariantCulture)).Append(';')
+                : literal.Append(c);
+        }
+
+        return literal.ToString();
+    }
 
     private static string Symbol(PlanAction action) => action switch
     {

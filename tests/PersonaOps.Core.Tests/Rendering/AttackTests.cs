@@ -184,6 +184,40 @@ public sealed class AttackTests
         Text(deleted).ShouldContain("Authorization");
     }
 
+    // ----- Markdown -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Markdown_UserTextOutsideCodeBlocks_CannotMakeLinksImagesMentionsOrEmphasis()
+    {
+        // A file name is the pull-request author's to choose; a live id and a note's field path come from the
+        // API. Inline HTML such as <code> does not stop Markdown inside it: each must be literal text.
+        const string file = "personas/[Approved by security](https://evil.example)![x](https://evil.example/t.png) @acme/security *ok* ~~no~~.yaml";
+        var persona = new PersonaPlan("coach", file, 1, "p1[x](https://evil.example/id)", "Coach", PlanAction.Delete, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/system_prompt", JsonValue.Create("Old."), null, false)], [], "sha256:0", ["/layers/[y](https://evil.example/note) is set live but unknown; left alone."]);
+
+        var markdown = PlanMarkdownRenderer.Render(new Plan(Target, [persona], []));
+        var outside = string.Join('\n', markdown.Split('\n').TakeWhile(l => !l.StartsWith("```", StringComparison.Ordinal)))
+            + string.Join('\n', markdown.Split('\n').SkipWhile(l => !l.StartsWith("```", StringComparison.Ordinal)).Skip(1).SkipWhile(l => !l.StartsWith("```", StringComparison.Ordinal)).Skip(1));
+
+        outside.ShouldNotContain("](", Case.Sensitive, "a link or an image made of user text:\n" + markdown);
+        outside.ShouldNotContain("@acme", Case.Sensitive, "a mention made of user text notifies a team");
+        outside.ShouldNotContain("*ok*");
+        outside.ShouldNotContain("~~no~~");
+    }
+
+    [Fact(Skip = "Not fixed: a homoglyph (Cyrillic а for Latin a) in a changed word reads the same; needs a confusables rule (mixed scripts in a word) in TextEscape.Changed and its goldens")]
+    public void WordDiff_AHomoglyphSwap_ReadsDifferently()
+    {
+        var plan = PlanOf(Spec(("greeting", "Transfer the refund to PayPal only")), Live(("greeting", "Transfer the refund to P\u0430yPal only")));
+
+        var line = ChangeView.Persona(plan.Personas.Single()).Single(l => l.Text.Contains("greeting", StringComparison.Ordinal));
+        var parts = line.Text.Split(" -> ");
+
+        parts[0][parts[0].IndexOf('"', StringComparison.Ordinal)..].ShouldNotBe(parts[1], "different text must not look the same:\n" + Text(plan));
+        parts[1].ShouldNotContain("\u0430");
+        parts[0].ShouldNotContain("\u0430", Case.Sensitive, "the Cyrillic letter must be made visible, as \\u0430 for example");
+    }
+
     // ----- sizes ---------------------------------------------------------------------------------------------
 
     [Fact]
