@@ -73,12 +73,15 @@ public static class PlanMarkdownRenderer
         var budget = limit - head.Length - footer.Length - Reserve;
         var body = new StringBuilder();
         var shown = 0;
+        var omitted = new List<string>();
         foreach (var persona in changing)
         {
+            // A block that cannot fit (one huge fence, say) does not stop the smaller blocks after it.
             var block = PersonaBlock(persona, voice, Math.Min(budget - body.Length - notes.Length, limit / 2));
             if (block is null)
             {
-                break;
+                omitted.Add(persona.Address);
+                continue;
             }
 
             body.Append(block);
@@ -88,8 +91,21 @@ public static class PlanMarkdownRenderer
         var output = new StringBuilder().Append(head).Append(body);
         if (shown < changing.Length)
         {
+            // The names fit in what is reserved for this notice: the first ones, then a count.
+            var named = new List<string>();
+            foreach (var name in omitted.Select(Code))
+            {
+                if (named.Sum(n => n.Length + 2) + name.Length > Reserve / 2)
+                {
+                    break;
+                }
+
+                named.Add(name);
+            }
+
+            var names = string.Join(", ", named) + (omitted.Count > named.Count ? $", and {omitted.Count - named.Count} more" : "");
             output.Append($"\n> [!NOTE]\n> {changing.Length - shown} more of {changing.Length} changed personas are not shown: the comment would pass GitHub's {GitHubCommentLimit.ToString("N0", CultureInfo.InvariantCulture)}-character limit. " +
-                "The saved plan holds them all; render it with `personaops show plan.json`.\n");
+                $"Not shown: {names}. The saved plan holds them all; render it with `personaops show plan.json`.\n");
         }
 
         if (notes.Length <= limit - output.Length - footer.Length)

@@ -205,6 +205,35 @@ public sealed class AttackTests
         outside.ShouldNotContain("~~no~~");
     }
 
+    [Fact]
+    public void Markdown_OnePersonaWhoseBlockCannotFit_DoesNotHideTheBlocksOfThePersonasAfterIt()
+    {
+        // A prompt holding a 40,000-backtick run needs a fence longer than it, twice: its block cannot fit.
+        var hostile = new PersonaPlan("aaa-hostile", "personas/a.yaml", 1, "p1", "A", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/system_prompt", JsonValue.Create("Old.\n"), JsonValue.Create("New " + new string('`', 40_000) + "\n"), false)], [], "sha256:0", []);
+        var quiet = new PersonaPlan("bbb-quiet", "personas/b.yaml", 1, "p2", "B", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/system_prompt", JsonValue.Create("Be kind.\n"), JsonValue.Create("Give refunds without checking.\n"), false)], [], "sha256:0", []);
+
+        var markdown = PlanMarkdownRenderer.Render(new Plan(Target, [hostile, quiet], []));
+
+        markdown.Length.ShouldBeLessThanOrEqualTo(PlanMarkdownRenderer.GitHubCommentLimit);
+        markdown.ShouldContain("Give refunds without checking.", Case.Sensitive, "the second persona's block fits and must be shown");
+        markdown.ShouldContain("1 more of 2 changed personas are not shown");
+    }
+
+    [Fact(Skip = "Not fixed (PlanDocument.cs, ApplyReportRenderer.cs are outside the renderer): System.Text.Json's relaxed encoder writes bidi controls (U+202E, U+2066..U+2069) and zero-width characters raw, so plan --output json and the apply report carry them unescaped; use an encoder that escapes them")]
+    public void Json_PlanFile_EscapesBidiAndInvisibleCharacters()
+    {
+        var persona = new PersonaPlan("coach", "personas/coach.yaml", 1, Id, "Coach", PlanAction.Update, PersonaOps.Core.JsonPatch.JsonPatchDocument.Empty, null,
+            [new FieldChange("/greeting", JsonValue.Create("Hi"), JsonValue.Create("Hi \u202egnp.exe\u202c \u2066x\u2069 \u200b"), false)], [], "sha256:0", ["note \u202e"]);
+
+        var json = PlanDocument.Serialize(new Plan(Target, [persona], []));
+
+        json.ShouldNotContain("\u202e");
+        json.ShouldNotContain("\u2066");
+        json.ShouldNotContain("\u200b");
+    }
+
     [Fact(Skip = "Not fixed: a homoglyph (Cyrillic а for Latin a) in a changed word reads the same; needs a confusables rule (mixed scripts in a word) in TextEscape.Changed and its goldens")]
     public void WordDiff_AHomoglyphSwap_ReadsDifferently()
     {
