@@ -235,7 +235,7 @@ public sealed class AttackTests
     }
 
     [Fact(Skip = "Not fixed: a homoglyph (Cyrillic а for Latin a) in a changed word reads the same; needs a confusables rule (mixed scripts in a word) in TextEscape.Changed and its goldens")]
-    public void WordDiff_AHomoglyphSwap_ReadsDifferently()
+    public void ShortString_AHomoglyphSwap_ReadsDifferently()
     {
         var plan = PlanOf(Spec(("greeting", "Transfer the refund to PayPal only")), Live(("greeting", "Transfer the refund to P\u0430yPal only")));
 
@@ -277,6 +277,55 @@ public sealed class AttackTests
         text.ShouldContain("\"CHANGED\"");
         text.ShouldContain("{+DOLOR+}");
         text.ShouldContain("= 2 -> 1");
+    }
+
+    [Fact(Skip = "Not fixed (PlanDocument.cs): Serialize writes with the default MaxDepth of 64 and TryParse reads with it, but a manifest may nest 64 levels from its root; extra_body nested 59 levels validates, plans and renders as text, then plan --output json and plan --out throw InvalidOperationException")]
+    public void Json_APlanOfAValidManifestNestedDeeply_SerializesAndParsesBack()
+    {
+        JsonNode deep = 1;
+        for (var i = 0; i < 59; i++)
+        {
+            deep = new JsonObject { ["k"] = deep };
+        }
+
+        var manifest = $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec: {Obj(("persona_name", "Coach"), ("system_prompt", "Hi."), ("layers", Llm(("extra_body", deep)))).ToJsonString()}\n";
+        var result = ManifestValidator.Validate([new SourceFile("personas/coach.yaml", Encoding.UTF8.GetBytes(manifest))]);
+        result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
+        var plan = Planner.Create(Target, result.Manifests, [], _ => null);
+        Text(plan).ShouldContain("will be created");
+
+        PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeTrue(error);
+        PlanTextRenderer.Render(parsed).ShouldBe(Text(plan));
+    }
+
+    [Fact(Skip = "Not fixed (Planner.cs, Plan.cs): a replace with JSON null becomes a FieldChange whose After is null, which means removed, so the plan says '3 -> null' as a removal and drift says 'not in Git' where Git says null; FieldChange needs to tell a JSON null from absence")]
+    public void Drift_AValueSetToJsonNullInGit_IsNotCalledAbsentFromGit()
+    {
+        var plan = PlanOf(
+            Spec(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"opt": {"k": null}}}}"""))),
+            Live(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"opt": {"k": 3}}}}"""))));
+
+        PlanTextRenderer.Render(plan, voice: ChangeVoice.Drift).ShouldNotContain("not in Git");
+    }
+
+    [Fact]
+    public void PlanFile_RendersAsThePlanItWasWrittenFrom_ForTheAttacksAbove()
+    {
+        var plans = new[]
+        {
+            PlanOf(Spec(("system_prompt", "Line one \nLine\ttwo\n\n")), Live(("system_prompt", "Line one\nLine    two"))),
+            PlanOf(Spec(("greeting", "Hello\u200B")), Live(("greeting", "Hello"))),
+            PlanOf(Spec(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"a": 1, "stop": null, "list": [1, null]}}}"""))),
+                Live(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"a": 1, "list": [1]}}}""")))),
+            PlanOf(Spec(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up")))))), Live(("layers", Llm(("tools", new JsonArray(Tool("lookup", "Look up"), Tool("lookup", "Transfer money"))))))),
+        };
+
+        foreach (var plan in plans)
+        {
+            PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeTrue(error);
+            PlanTextRenderer.Render(parsed).ShouldBe(Text(plan));
+            PlanMarkdownRenderer.Render(parsed).ShouldBe(PlanMarkdownRenderer.Render(plan));
+        }
     }
 
     // ----- helpers ---------------------------------------------------------------------------------------------
