@@ -49,7 +49,7 @@ public static class TextEscape
     /// </summary>
     public static string Changed(string text, bool endsLine = false)
     {
-        var escaped = Control(text);
+        var escaped = MixedScripts(Control(text));
         var end = escaped.Length;
         while (endsLine && end > 0 && escaped[end - 1] == ' ')
         {
@@ -77,6 +77,51 @@ public static class TextEscape
 
         return visible.ToString();
     }
+
+    /// <summary>
+    /// In a word that mixes ASCII letters with other letters (a Cyrillic а among Latin ones: "PаyPal"), the
+    /// other letters are escaped: such a word is how a look-alike passes for the word it imitates. Words
+    /// wholly in one script are left as they are.
+    /// </summary>
+    private static string MixedScripts(string text)
+    {
+        StringBuilder? result = null;
+        var start = 0;
+        for (var at = 0; at <= text.Length; at++)
+        {
+            if (at < text.Length && char.IsLetterOrDigit(text[at]))
+            {
+                continue;
+            }
+
+            var word = text.AsSpan(start, at - start);
+            if (word.ContainsAny(AsciiLetters) && word.ContainsAnyExceptInRange('\0', '\u007f'))
+            {
+                result ??= new StringBuilder(text.Length + 16).Append(text, 0, start);
+                foreach (var c in word)
+                {
+                    _ = c > '\u007f'
+                        ? result.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture))
+                        : result.Append(c);
+                }
+            }
+            else
+            {
+                result?.Append(word);
+            }
+
+            if (at < text.Length)
+            {
+                result?.Append(text[at]);
+            }
+
+            start = at + 1;
+        }
+
+        return result?.ToString() ?? text;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> AsciiLetters = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     private static bool IsControl(char c) =>
         (c < 0x20 && c != '\t')

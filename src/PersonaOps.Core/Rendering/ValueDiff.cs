@@ -237,7 +237,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
             (_, false, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
             _ => (LineMark.Change, $"live {Json(before)}, in Git {Json(after)}"),
         };
-        Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Control(text)));
+        Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Changed(text)));
     }
 
     private void Whole(Action children)

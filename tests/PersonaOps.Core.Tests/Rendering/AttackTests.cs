@@ -234,7 +234,7 @@ public sealed class AttackTests
         json.ShouldNotContain("\u200b");
     }
 
-    [Fact(Skip = "Not fixed: a homoglyph (Cyrillic а for Latin a) in a changed word reads the same; needs a confusables rule (mixed scripts in a word) in TextEscape.Changed and its goldens")]
+    [Fact]
     public void ShortString_AHomoglyphSwap_ReadsDifferently()
     {
         var plan = PlanOf(Spec(("greeting", "Transfer the refund to PayPal only")), Live(("greeting", "Transfer the refund to P\u0430yPal only")));
@@ -245,6 +245,13 @@ public sealed class AttackTests
         parts[0][parts[0].IndexOf('"', StringComparison.Ordinal)..].ShouldNotBe(parts[1], "different text must not look the same:\n" + Text(plan));
         parts[1].ShouldNotContain("\u0430");
         parts[0].ShouldNotContain("\u0430", Case.Sensitive, "the Cyrillic letter must be made visible, as \\u0430 for example");
+
+        var words = string.Join(' ', Enumerable.Range(0, 20).Select(i => $"word{i}"));
+        var wrapped = PlanOf(Spec(("greeting", words + " PayPal")), Live(("greeting", words + " P\u0430yPal")));
+        Text(wrapped).ShouldContain("[-P\\u0430yPal-]{+PayPal+}", Case.Sensitive, Text(wrapped));
+
+        var russian = PlanOf(Spec(("greeting", "Здравствуйте")), Live(("greeting", "Привет")));
+        Text(russian).ShouldContain("\"Привет\" -> \"Здравствуйте\"", Case.Sensitive, "a word in one script is left as it is");
     }
 
     // ----- sizes ---------------------------------------------------------------------------------------------
