@@ -79,9 +79,10 @@ public static class TextEscape
     }
 
     /// <summary>
-    /// In a word that mixes ASCII letters with other letters (a Cyrillic а among Latin ones: "PаyPal"), the
-    /// other letters are escaped: such a word is how a look-alike passes for the word it imitates. Words
-    /// wholly in one script are left as they are.
+    /// In a word that mixes ASCII letters with letters of another script (a Cyrillic а among Latin ones:
+    /// "PаyPal"), the other letters are escaped: such a word is how a look-alike passes for the word it
+    /// imitates. So is a combining mark after a Latin letter (e + U+0301 for é), which draws the same as the
+    /// composed letter. Words wholly in one script, accented Latin ones included, are left as they are.
     /// </summary>
     private static string MixedScripts(string text)
     {
@@ -89,20 +90,21 @@ public static class TextEscape
         var start = 0;
         for (var at = 0; at <= text.Length; at++)
         {
-            if (at < text.Length && char.IsLetterOrDigit(text[at]))
+            if (at < text.Length && (char.IsLetterOrDigit(text[at]) || IsMark(text[at])))
             {
                 continue;
             }
 
             var word = text.AsSpan(start, at - start);
-            if (word.ContainsAny(AsciiLetters) && word.ContainsAnyExceptInRange('\0', '\u007f'))
+            var mixed = word.ContainsAny(AsciiLetters) && word.IndexOfAnyExceptInRange('\0', '\u007f') >= 0;
+            if (mixed && Suspect(word) is var suspect && suspect.Count > 0)
             {
                 result ??= new StringBuilder(text.Length + 16).Append(text, 0, start);
-                foreach (var c in word)
+                for (var i = 0; i < word.Length; i++)
                 {
-                    _ = c > '\u007f'
-                        ? result.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture))
-                        : result.Append(c);
+                    _ = suspect.Contains(i)
+                        ? result.Append("\\u").Append(((int)word[i]).ToString("x4", CultureInfo.InvariantCulture))
+                        : result.Append(word[i]);
                 }
             }
             else
@@ -120,6 +122,28 @@ public static class TextEscape
 
         return result?.ToString() ?? text;
     }
+
+    /// <summary>The positions in a word with ASCII letters of the letters outside the Latin script and of combining marks after Latin letters.</summary>
+    private static HashSet<int> Suspect(ReadOnlySpan<char> word)
+    {
+        var suspect = new HashSet<int>();
+        for (var i = 0; i < word.Length; i++)
+        {
+            var c = word[i];
+            if ((char.IsLetter(c) && !IsLatin(c)) || (IsMark(c) && i > 0 && (IsLatin(word[i - 1]) || suspect.Contains(i - 1))))
+            {
+                suspect.Add(i);
+            }
+        }
+
+        return suspect;
+    }
+
+    private static bool IsMark(char c) => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;
+
+    /// <summary>Basic Latin, Latin-1, Latin Extended-A and -B, IPA, Latin Extended Additional, -C and -D.</summary>
+    private static bool IsLatin(char c) =>
+        c < '\u0250' || c is >= '\u1e00' and <= '\u1eff' || c is >= '\u2c60' and <= '\u2c7f' || c is >= '\ua720' and <= '\ua7ff';
 
     private static readonly System.Buffers.SearchValues<char> AsciiLetters = System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 

@@ -78,6 +78,19 @@ public sealed class AttackTests
     }
 
     [Fact]
+    public void ShortString_DecomposedForComposed_ReadsDifferently()
+    {
+        // "café" as e + combining acute (NFD) where live has é (NFC): different text, drawn the same.
+        var plan = PlanOf(Spec(("greeting", "Welcome to the cafe\u0301")), Live(("greeting", "Welcome to the caf\u00e9")));
+        plan.Personas.Single().Action.ShouldBe(PlanAction.Update);
+
+        var line = ChangeView.Persona(plan.Personas.Single()).Single(l => l.Text.Contains("greeting", StringComparison.Ordinal));
+        var parts = line.Text.Split(" -> ");
+
+        parts[0][parts[0].IndexOf('"', StringComparison.Ordinal)..].Normalize().ShouldNotBe(parts[1].Normalize(), line.Text);
+    }
+
+    [Fact]
     public void LongString_ASpaceReplacedByANoBreakSpace_ReadsDifferently()
     {
         var words = string.Join(' ', Enumerable.Range(0, 30).Select(i => $"word{i}"));
@@ -252,6 +265,8 @@ public sealed class AttackTests
 
         var russian = PlanOf(Spec(("greeting", "Здравствуйте")), Live(("greeting", "Привет")));
         Text(russian).ShouldContain("\"Привет\" -> \"Здравствуйте\"", Case.Sensitive, "a word in one script is left as it is");
+        var german = PlanOf(Spec(("greeting", "Grüße aus Köln")), Live(("greeting", "Hallo")));
+        Text(german).ShouldContain("\"Hallo\" -> \"Grüße aus Köln\"", Case.Sensitive, "accented Latin is Latin");
     }
 
     // ----- sizes ---------------------------------------------------------------------------------------------
