@@ -37,8 +37,8 @@ internal sealed class ValueDiff(ChangeVoice voice)
     public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false, bool beforeIsNull = false, bool afterIsNull = false)
     {
         var prefix = label.Length == 0 ? ""
-            : voice == ChangeVoice.Plan ? TextEscape.Control(label).PadRight(pad) + " = "
-            : (TextEscape.Control(label) + ":").PadRight(pad + 1) + " ";
+            : voice == ChangeVoice.Plan ? TextEscape.Changed(label).PadRight(pad) + " = "
+            : (TextEscape.Changed(label) + ":").PadRight(pad + 1) + " ";
         if (before is null && after is null && !beforeIsNull && !afterIsNull)
         {
             if (label.Length == 0)
@@ -128,7 +128,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
         var keys = new SortedSet<string>(before.Select(p => p.Key), StringComparer.Ordinal);
         keys.UnionWith(after.Select(p => p.Key));
         var changed = keys.Where(k => !JsonEquality.DeepEquals(before[k], after[k]) || (before.ContainsKey(k) != after.ContainsKey(k))).ToArray();
-        var pad = changed.Select(k => TextEscape.Control(Label(k)).Length).DefaultIfEmpty(0).Max();
+        var pad = changed.Select(k => TextEscape.Changed(Label(k)).Length).DefaultIfEmpty(0).Max();
         foreach (var key in changed)
         {
             var hasB = before.TryGetPropertyValue(key, out var b);
@@ -260,7 +260,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
     private static LineMark Mark(JsonNode? before, JsonNode? after) => before is null ? LineMark.Add : after is null ? LineMark.Remove : LineMark.Change;
 
-    /// <summary>An object key as a label: bare when it reads as a name, quoted otherwise.</summary>
+    /// <summary>An object key as a label: bare when it reads as a name, quoted otherwise (and, as every label, with look-alikes escaped).</summary>
     private static string Label(string key) =>
         key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Json(JsonValue.Create(key));
 

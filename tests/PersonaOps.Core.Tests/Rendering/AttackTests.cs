@@ -91,6 +91,19 @@ public sealed class AttackTests
     }
 
     [Fact]
+    public void ObjectKey_ALookAlikeOfAnUnchangedKey_ReadsDifferently()
+    {
+        // Live keeps temperature 0.2; the manifest adds a key that looks like it, with a Cyrillic е.
+        var plan = PlanOf(
+            Spec(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"temperature": 0.2, "t\u0435mperature": 2}}}"""))),
+            Live(("layers", Json("""{"llm": {"model": "tavus-gpt-oss", "extra_body": {"temperature": 0.2}}}"""))));
+
+        Text(plan).ShouldNotContain("temperature\" = 2", Case.Sensitive, Text(plan));
+        Text(plan).ShouldNotContain("t\u0435mperature", Case.Sensitive, Text(plan));
+        Text(plan).ShouldContain("t\\u0435mperature", Case.Sensitive, Text(plan));
+    }
+
+    [Fact]
     public void LongString_ASpaceReplacedByANoBreakSpace_ReadsDifferently()
     {
         var words = string.Join(' ', Enumerable.Range(0, 30).Select(i => $"word{i}"));
