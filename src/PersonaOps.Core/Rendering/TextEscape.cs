@@ -15,7 +15,7 @@ public static class TextEscape
     public static string Control(string text)
     {
         var at = 0;
-        while (at < text.Length && !IsControl(text[at]))
+        while (at < text.Length && !IsControlAt(text, at))
         {
             at++;
         }
@@ -29,9 +29,13 @@ public static class TextEscape
         for (; at < text.Length; at++)
         {
             var c = text[at];
-            if (IsControl(c))
+            if (IsControlAt(text, at))
             {
                 escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                if (char.IsHighSurrogate(c) && at + 1 < text.Length && char.IsLowSurrogate(text[at + 1]))
+                {
+                    escaped.Append("\\u").Append(((int)text[++at]).ToString("x4", CultureInfo.InvariantCulture));
+                }
             }
             else
             {
@@ -40,6 +44,50 @@ public static class TextEscape
         }
 
         return escaped.ToString();
+    }
+
+    /// <summary>
+    /// The character at <paramref name="at"/>, or the code point it starts, is a control or invisible: a BMP
+    /// control (<see cref="IsControl"/>), a line or paragraph separator, a variation selector that does not
+    /// follow a visible character, an unpaired surrogate, or an invisible code point beyond the BMP: the tag
+    /// characters (U+E0000..U+E007F, with which text for a model is smuggled past a reader), the variation
+    /// selectors supplement and the other format characters there.
+    /// </summary>
+    private static bool IsControlAt(string text, int at)
+    {
+        var c = text[at];
+        if (IsControl(c) || c is '\u2028' or '\u2029')
+        {
+            return true;
+        }
+
+        if (c is >= '\ufe00' and <= '\ufe0f')
+        {
+            // Emoji and text presentation (U+FE0E, U+FE0F) after a symbol is how emoji are written; any other
+            // selector, or one after ASCII or after another selector, carries nothing a reader can see.
+            return c < '\ufe0e' || at == 0 || text[at - 1] < '\u0080' || text[at - 1] is >= '\ufe00' and <= '\ufe0f';
+        }
+
+        if (char.IsLowSurrogate(c))
+        {
+            return at == 0 || !char.IsHighSurrogate(text[at - 1]);
+        }
+
+        if (!char.IsHighSurrogate(c))
+        {
+            return false;
+        }
+
+        if (at + 1 >= text.Length || !char.IsLowSurrogate(text[at + 1]))
+        {
+            return true;
+        }
+
+        var code = char.ConvertToUtf32(c, text[at + 1]);
+        return code is >= 0xE0000 and <= 0xE0FFF
+            || code is >= 0x1D173 and <= 0x1D17A
+            || code is >= 0x13430 and <= 0x1343F
+            || code is >= 0x1BCA0 and <= 0x1BCA3;
     }
 
     /// <summary>
