@@ -191,15 +191,25 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
                 .SequenceEqual(desired.Select(CanonicalJson.Serialize).Order(StringComparer.Ordinal));
         }
 
+        // A multiset by key: live may hold two elements with one key (two tools of one name, made outside
+        // PersonaOps); each desired element must match its own live element.
         var pointer = JsonPointer.Parse(key);
-        var byKey = live.ToDictionary(item => pointer.TryResolve(item, out var k) ? CanonicalJson.Serialize(k) : CanonicalJson.Serialize(item), StringComparer.Ordinal);
+        string Identity(JsonNode? item) => pointer.TryResolve(item, out var k) ? CanonicalJson.Serialize(k) : CanonicalJson.Serialize(item);
+        var byKey = new Dictionary<string, List<JsonNode?>>(StringComparer.Ordinal);
+        foreach (var item in live)
+        {
+            (byKey.TryGetValue(Identity(item), out var list) ? list : byKey[Identity(item)] = []).Add(item);
+        }
+
         foreach (var item in desired)
         {
-            var k = pointer.TryResolve(item, out var value) ? CanonicalJson.Serialize(value) : CanonicalJson.Serialize(item);
-            if (!byKey.TryGetValue(k, out var match) || !ToolEquals(match, item))
+            var index = byKey.TryGetValue(Identity(item), out var matches) ? matches.FindIndex(match => ToolEquals(match, item)) : -1;
+            if (index < 0)
             {
                 return false;
             }
+
+            matches!.RemoveAt(index);
         }
 
         return true;

@@ -62,7 +62,7 @@ public static class ChangeView
     {
         var diff = new ValueDiff(voice);
         var labels = persona.Changes.Select(c => Validation.FieldPath.Display(c.Path)).ToArray();
-        var pad = labels.Select(l => TextEscape.Control(l).Length).DefaultIfEmpty(0).Max();
+        var pad = labels.Select(l => TextEscape.Changed(l).Length).DefaultIfEmpty(0).Max();
         for (var i = 0; i < persona.Changes.Count; i++)
         {
             var change = persona.Changes[i];

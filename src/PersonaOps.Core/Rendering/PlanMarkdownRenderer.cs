@@ -73,12 +73,15 @@ public static class PlanMarkdownRenderer
         var budget = limit - head.Length - footer.Length - Reserve;
         var body = new StringBuilder();
         var shown = 0;
+        var omitted = new List<string>();
         foreach (var persona in changing)
         {
+            // A block that cannot fit (one huge fence, say) does not stop the smaller blocks after it.
             var block = PersonaBlock(persona, voice, kinds, Math.Min(budget - body.Length - notes.Length, limit / 2));
             if (block is null)
             {
-                break;
+                omitted.Add(persona.Address);
+                continue;
             }
 
             body.Append(block);
@@ -88,8 +91,21 @@ public static class PlanMarkdownRenderer
         var output = new StringBuilder().Append(head).Append(body);
         if (shown < changing.Length)
         {
+            // The names fit in what is reserved for this notice: the first ones, then a count.
+            var named = new List<string>();
+            foreach (var name in omitted.Select(Code))
+            {
+                if (named.Sum(n => n.Length + 2) + name.Length > Reserve / 2)
+                {
+                    break;
+                }
+
+                named.Add(name);
+            }
+
+            var names = string.Join(", ", named) + (omitted.Count > named.Count ? $", and {omitted.Count - named.Count} more" : "");
             output.Append($"\n> [!NOTE]\n> {changing.Length - shown} more of {changing.Length} changed personas are not shown: the comment would pass GitHub's {GitHubCommentLimit.ToString("N0", CultureInfo.InvariantCulture)}-character limit. " +
-                "The saved plan holds them all; render it with `personaops show plan.json`.\n");
+                $"Not shown: {names}. The saved plan holds them all; render it with `personaops show plan.json`.\n");
         }
 
         if (notes.Length <= limit - output.Length - footer.Length)
@@ -262,9 +278,26 @@ public static class PlanMarkdownRenderer
     private static string Neutralise(string line) => line.Replace("<!--", "<!\u200B--", StringComparison.Ordinal);
 
     /// <summary>Inline code that shows any text literally: HTML, entity-escaped, so backticks and pipes are inert too.</summary>
-    private static string Code(string text) => $"<code>{Html(text).Replace("|", "&#124;", StringComparison.Ordinal)}</code>";
+    private static string Code(string text) => $"<code>{Html(text)}</code>";
 
-    private static string Html(string text) => WebUtility.HtmlEncode(TextEscape.Control(text.ReplaceLineEndings(" "))).Replace("`", "&#96;", StringComparison.Ordinal);
+    /// <summary>
+    /// User text as literal HTML text. Markdown is still parsed between inline tags such as <c>&lt;code&gt;</c>,
+    /// so besides HTML's own characters every character that could start Markdown syntax outside a code block
+    /// (a link or image, emphasis, strikethrough, a backslash escape, a mention, a table cell's end) is an entity.
+    /// </summary>
+    private static string Html(string text)
+    {
+        var encoded = WebUtility.HtmlEncode(TextEscape.Control(text.ReplaceLineEndings(" ")));
+        var literal = new StringBuilder(encoded.Length + 16);
+        foreach (var c in encoded)
+        {
+            _ = c is '`' or '[' or ']' or '(' or ')' or '!' or '*' or '_' or '~' or '\\' or '@' or '|'
+                ? literal.Append("&#").Append(((int)c).ToString(CultureInfo.InvariantCulture)).Append(';')
+                : literal.Append(c);
+        }
+
+        return literal.ToString();
+    }
 
     private static string Symbol(PlanAction action) => action switch
     {

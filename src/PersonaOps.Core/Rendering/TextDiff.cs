@@ -19,17 +19,41 @@ internal static class TextDiff
     /// <summary>Columns of text per line of a wrapped word diff.</summary>
     private const int WrapWidth = 100;
 
+    /// <summary>Shown, as git does, on the side whose last line has no line break when the other's has one.</summary>
+    internal const string NoLineBreak = "\\ (no line break at the end)";
+
     public static IEnumerable<ViewLine> Lines(string before, string after, int indent)
     {
         // Controls are escaped before diffing, so a carriage return shows as one and cannot pass for a line end.
-        static string Inert(string text) => string.Join('\n', text.TrimEnd('\n').Split('\n').Select(TextEscape.Control));
-        var diff = InlineDiffBuilder.Diff(Inert(before), Inert(after), ignoreWhiteSpace: false);
-        var lines = diff.Lines.Select(line => ViewLine.Of(indent, line.Type switch
+        // Every line break counts: blank lines at the end are lines, and a last line break added or removed
+        // shows as the marker on the side without one, never as a change with nothing marked.
+        static List<string> Rows(string text)
         {
-            ChangeType.Inserted => LineMark.Add,
-            ChangeType.Deleted => LineMark.Remove,
-            _ => LineMark.None,
-        }, line.Text)).ToList();
+            var rows = text.Length == 0 ? [] : text.Split('\n').Select(TextEscape.Control).ToList();
+            if (rows.Count > 0 && rows[^1].Length == 0)
+            {
+                rows.RemoveAt(rows.Count - 1);
+            }
+
+            return rows;
+        }
+
+        var (a, b) = (Rows(before), Rows(after));
+        if (before.Length > 0 && after.Length > 0 && before.EndsWith('\n') != after.EndsWith('\n'))
+        {
+            (before.EndsWith('\n') ? b : a).Add(NoLineBreak);
+        }
+
+        // One row a chunk, each ended by a line break, so that an empty row is a row.
+        static string Joined(List<string> rows) => string.Concat(rows.Select(r => r + "\n"));
+        var chunker = new CustomFunctionChunker(text => text.Length == 0 ? [] : text[..^1].Split('\n'));
+        var diff = InlineDiffBuilder.Diff(Joined(a), Joined(b), ignoreWhiteSpace: false, ignoreCase: false, chunker);
+        var lines = diff.Lines.Select(line => line.Type switch
+        {
+            ChangeType.Inserted => ViewLine.Of(indent, LineMark.Add, TextEscape.Changed(line.Text, endsLine: true)),
+            ChangeType.Deleted => ViewLine.Of(indent, LineMark.Remove, TextEscape.Changed(line.Text, endsLine: true)),
+            _ => ViewLine.Of(indent, LineMark.None, line.Text),
+        }).ToList();
         return Fold(lines, indent);
     }
 
@@ -172,7 +196,7 @@ internal static class TextDiff
             return runs;
         }))
         {
-            var text = TextEscape.Control(group.Text);
+            var text = group.Style == SegmentStyle.Plain ? TextEscape.Control(group.Text) : TextEscape.Changed(group.Text);
             segments.Add(group.Style switch
             {
                 SegmentStyle.Deleted => new Segment("[-" + text + "-]", SegmentStyle.Deleted),

@@ -27,18 +27,40 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
     public List<ViewLine> Lines { get; } = [];
 
-    /// <summary>A labelled change at <paramref name="indent"/>; <paramref name="pad"/> aligns sibling labels.</summary>
-    public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false)
+    /// <summary>
+    /// A labelled change at <paramref name="indent"/>; <paramref name="pad"/> aligns sibling labels.
+    /// <paramref name="beforeIsNull"/> and <paramref name="afterIsNull"/> say that a null side is a JSON null
+    /// that is there, not an absent value (System.Text.Json gives both as null); a labelled change with both
+    /// sides null is a value set to JSON null.
+    /// </summary>
+    public void Field(int indent, string label, int pad, JsonNode? before, JsonNode? after, SchemaField? field, bool sensitive = false, bool beforeIsNull = false, bool afterIsNull = false)
     {
         var prefix = label.Length == 0 ? ""
-            : voice == ChangeVoice.Plan ? TextEscape.Control(label).PadRight(pad) + " = "
-            : (TextEscape.Control(label) + ":").PadRight(pad + 1) + " ";
-        if (before is null && after is null)
+            : voice == ChangeVoice.Plan ? TextEscape.Changed(label).PadRight(pad) + " = "
+            : (TextEscape.Changed(label) + ":").PadRight(pad + 1) + " ";
+        if (before is null && after is null && !beforeIsNull && !afterIsNull)
         {
+            if (label.Length == 0)
+            {
+                return;
+            }
+
+            afterIsNull = true;
+        }
+
+        if (((before is null && beforeIsNull) || (after is null && afterIsNull)) && before is not (JsonObject or JsonArray) && after is not (JsonObject or JsonArray))
+        {
+            if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
+            {
+                Secret(indent, prefix, before, after);
+                return;
+            }
+
+            Scalar(indent, prefix, before, after, before is not null || beforeIsNull, after is not null || afterIsNull);
             return;
         }
 
-        if (sensitive || field?.IsWriteOnly == true || IsMasked(before) || IsMasked(after))
+        if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
         {
             Secret(indent, prefix, before, after);
             return;
@@ -97,7 +119,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
             return;
         }
 
-        Scalar(indent, prefix, before, after);
+        Scalar(indent, prefix, before, after, before is not null, after is not null);
     }
 
     private void Members(int indent, JsonObject before, JsonObject after, SchemaField? field)
@@ -105,12 +127,12 @@ internal sealed class ValueDiff(ChangeVoice voice)
         var keys = new SortedSet<string>(before.Select(p => p.Key), StringComparer.Ordinal);
         keys.UnionWith(after.Select(p => p.Key));
         var changed = keys.Where(k => !JsonEquality.DeepEquals(before[k], after[k]) || (before.ContainsKey(k) != after.ContainsKey(k))).ToArray();
-        var pad = changed.Select(k => TextEscape.Control(Label(k)).Length).DefaultIfEmpty(0).Max();
+        var pad = changed.Select(k => TextEscape.Changed(Label(k)).Length).DefaultIfEmpty(0).Max();
         foreach (var key in changed)
         {
-            before.TryGetPropertyValue(key, out var b);
-            after.TryGetPropertyValue(key, out var a);
-            Field(indent, Label(key), pad, b, a, field?.Member(key));
+            var hasB = before.TryGetPropertyValue(key, out var b);
+            var hasA = after.TryGetPropertyValue(key, out var a);
+            Field(indent, Label(key), pad, b, a, field?.Member(key), beforeIsNull: hasB && b is null, afterIsNull: hasA && a is null);
         }
 
         Hidden(indent, keys.Count - changed.Length, "attribute");
@@ -123,28 +145,39 @@ internal sealed class ValueDiff(ChangeVoice voice)
         {
             var key = field.SetKey is { } k ? JsonPointer.Parse(k) : null;
             string Identity(JsonNode? item) => key is not null && key.TryResolve(item, out var v) ? CanonicalJson.Serialize(v) : CanonicalJson.Serialize(item);
-            var old = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            // Each element of before pairs with at most one of after (a multiset: live may hold two tools of
+            // one name, or one id twice); an equal element first, else the first of its key; the rest are removed.
+            var old = new Dictionary<string, List<JsonNode?>>(StringComparer.Ordinal);
             foreach (var item in before)
             {
-                old.TryAdd(Identity(item), item);
+                (old.TryGetValue(Identity(item), out var list) ? list : old[Identity(item)] = []).Add(item);
             }
 
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             var unchanged = 0;
+            var pending = new List<JsonNode?>();
             foreach (var item in after)
             {
-                var id = Identity(item);
-                seen.Add(id);
-                if (!old.TryGetValue(id, out var match))
+                if (old.TryGetValue(Identity(item), out var candidates) && candidates.FindIndex(c => JsonEquality.DeepEquals(c, item)) is var equal and >= 0)
                 {
-                    Field(indent, "", 0, null, item, items);
-                }
-                else if (JsonEquality.DeepEquals(match, item))
-                {
+                    candidates.RemoveAt(equal);
                     unchanged++;
                 }
                 else
                 {
+                    pending.Add(item);
+                }
+            }
+
+            foreach (var item in pending)
+            {
+                if (!old.TryGetValue(Identity(item), out var candidates) || candidates.Count == 0)
+                {
+                    Field(indent, "", 0, null, item, items, afterIsNull: item is null);
+                }
+                else
+                {
+                    var match = candidates[0];
+                    candidates.RemoveAt(0);
                     var start = Lines.Count;
                     Field(indent, "", 0, match, item, items);
                     if (key is not null && Lines.Count > start)
@@ -154,9 +187,9 @@ internal sealed class ValueDiff(ChangeVoice voice)
                 }
             }
 
-            foreach (var item in before.Where(item => !seen.Contains(Identity(item))))
+            foreach (var item in old.Values.SelectMany(left => left))
             {
-                Field(indent, "", 0, item, null, items);
+                Field(indent, "", 0, item, null, items, beforeIsNull: item is null);
             }
 
             Hidden(indent, unchanged, "element");
@@ -172,7 +205,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
                 continue;
             }
 
-            Field(indent, "", 0, b?.Value, a?.Value, items);
+            Field(indent, "", 0, b?.Value, a?.Value, items, beforeIsNull: b is { Value: null }, afterIsNull: a is { Value: null });
         }
 
         Hidden(indent, hidden, "element");
@@ -191,18 +224,19 @@ internal sealed class ValueDiff(ChangeVoice voice)
         Lines.Add(ViewLine.Of(indent, mark, prefix + text));
     }
 
-    private void Scalar(int indent, string prefix, JsonNode? before, JsonNode? after)
+    /// <summary>A scalar change; <paramref name="hasBefore"/> and <paramref name="hasAfter"/> tell a JSON null from absence.</summary>
+    private void Scalar(int indent, string prefix, JsonNode? before, JsonNode? after, bool hasBefore, bool hasAfter)
     {
-        var (mark, text) = (before, after, voice) switch
+        var (mark, text) = (hasBefore, hasAfter, voice) switch
         {
-            (null, _, ChangeVoice.Plan) => (LineMark.Add, Json(after)),
-            (_, null, ChangeVoice.Plan) => (LineMark.Remove, _whole || prefix.Length == 0 ? Json(before) : $"{Json(before)} -> null"),
+            (false, _, ChangeVoice.Plan) => (LineMark.Add, Json(after)),
+            (_, false, ChangeVoice.Plan) => (LineMark.Remove, _whole || prefix.Length == 0 ? Json(before) : $"{Json(before)} -> null"),
             (_, _, ChangeVoice.Plan) => (LineMark.Change, $"{Json(before)} -> {Json(after)}"),
-            (null, _, _) => (LineMark.Add, _whole ? Json(after) : prefix.Length == 0 ? $"{Json(after)}  # in Git only" : $"in Git {Json(after)}, not set live"),
-            (_, null, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
+            (false, _, _) => (LineMark.Add, _whole ? Json(after) : prefix.Length == 0 ? $"{Json(after)}  # in Git only" : $"in Git {Json(after)}, not set live"),
+            (_, false, _) => (LineMark.Remove, _whole ? Json(before) : prefix.Length == 0 ? $"{Json(before)}  # live only" : $"live {Json(before)}, not in Git"),
             _ => (LineMark.Change, $"live {Json(before)}, in Git {Json(after)}"),
         };
-        Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Control(text)));
+        Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Changed(text)));
     }
 
     private void Whole(Action children)
@@ -225,11 +259,19 @@ internal sealed class ValueDiff(ChangeVoice voice)
 
     private static LineMark Mark(JsonNode? before, JsonNode? after) => before is null ? LineMark.Add : after is null ? LineMark.Remove : LineMark.Change;
 
-    /// <summary>An object key as a label: bare when it reads as a name, quoted otherwise.</summary>
+    /// <summary>An object key as a label: bare when it reads as a name, quoted otherwise (and, as every label, with look-alikes escaped).</summary>
     private static string Label(string key) =>
         key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Json(JsonValue.Create(key));
 
     private static bool IsMasked(JsonNode? node) => StringOf(node) == Secrets.Sensitive;
+
+    /// <summary>
+    /// Both sides masked, or one masked and the other absent: a secret the schema does not name here. One side
+    /// reading "(sensitive value)" beside a plain value is no secret (the planner masks both sides of a
+    /// secret), only text that reads like the mask, and must not hide the value beside it.
+    /// </summary>
+    private static bool Masked(JsonNode? before, JsonNode? after) =>
+        (IsMasked(before) || IsMasked(after)) && (before is null || IsMasked(before)) && (after is null || IsMasked(after));
 
     private static string? StringOf(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
