@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Planning;
@@ -12,14 +11,6 @@ namespace PersonaOps.Core.Applying;
 /// </summary>
 public static class ApplyReportRenderer
 {
-    private static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-
-        // Readable messages ('+', quotes in error texts): only what JSON requires is escaped.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>The line printed when one resource finishes: <c>persona.coach: created p123</c>.</summary>
     public static string Line(ResourceResult result) =>
         $"{result.Address}: {(result.Outcome == ApplyOutcome.Failed ? "failed: " : "")}{result.Message}";
@@ -104,6 +95,6 @@ public static class ApplyReportRenderer
             })]),
             ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]),
         };
-        return document.ToJsonString(Indented) + "\n";
+        return Rendering.JsonText.Write(document) + "\n";
     }
 }

@@ -75,7 +75,7 @@ public static class PlanDocument
     }
 
     public static string Serialize(Plan plan) =>
-        ToJson(plan).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        Rendering.JsonText.Write(ToJson(plan));
 
     /// <summary>What was reviewed: the target and every persona's action and operations. Same plan, same fingerprint.</summary>
     public static string Fingerprint(Plan plan) =>
@@ -122,7 +122,7 @@ public static class PlanDocument
         {
             // A plan file is a JSON object that says it is PersonaOps's; anything else (a manifest, another
             // tool's JSON) is refused as such, not reported by whatever it happens to fail on.
-            if (JsonNode.Parse(json) is not JsonObject parsed || parsed["tool"] is not JsonValue tool || !tool.TryGetValue<string>(out var name) || name != "personaops")
+            if (JsonNode.Parse(json, documentOptions: Rendering.JsonText.Reading) is not JsonObject parsed || parsed["tool"] is not JsonValue tool || !tool.TryGetValue<string>(out var name) || name != "personaops")
             {
                 error = NotAPlan;
                 return false;
