@@ -15,9 +15,15 @@ public enum PlanAction
 /// <summary>How one field changes, for people: the path, the masked values, and whether it is a secret.</summary>
 public sealed record FieldChange(string Path, JsonNode? Before, JsonNode? After, bool Sensitive, string? Note = null)
 {
-    public bool IsAdded => Before is null && After is not null;
+    /// <summary>Before is JSON null, present (not absent): System.Text.Json reads both as a null node.</summary>
+    public bool BeforeIsNull { get; init; }
 
-    public bool IsRemoved => After is null && Before is not null;
+    /// <summary>After is JSON null, set (not removed).</summary>
+    public bool AfterIsNull { get; init; }
+
+    public bool IsAdded => Before is null && !BeforeIsNull && (After is not null || AfterIsNull);
+
+    public bool IsRemoved => After is null && !AfterIsNull && (Before is not null || BeforeIsNull);
 }
 
 /// <summary>A secret the plan sends: where, which variable it comes from, and a fingerprint of the value planned.</summary>

@@ -32,13 +32,7 @@ public static class PlanDocument
                 ["live_fingerprint"] = p.LiveFingerprint,
                 ["patch"] = p.Patch.ToJson(),
                 ["body"] = p.Body?.DeepClone(),
-                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)new JsonObject
-                {
-                    ["path"] = c.Path,
-                    ["before"] = c.Before?.DeepClone(),
-                    ["after"] = c.After?.DeepClone(),
-                    ["sensitive"] = c.Sensitive,
-                }).ToArray()),
+                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)ChangeJson(c)).ToArray()),
                 ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)new JsonObject
                 {
                     ["pointer"] = s.Pointer,
@@ -74,6 +68,29 @@ public static class PlanDocument
         return body;
     }
 
+    /// <summary>One shown change; a JSON null, which a null node cannot tell from absence, is flagged.</summary>
+    private static JsonObject ChangeJson(FieldChange c)
+    {
+        var change = new JsonObject
+        {
+            ["path"] = c.Path,
+            ["before"] = c.Before?.DeepClone(),
+            ["after"] = c.After?.DeepClone(),
+            ["sensitive"] = c.Sensitive,
+        };
+        if (c.BeforeIsNull)
+        {
+            change["before_null"] = true;
+        }
+
+        if (c.AfterIsNull)
+        {
+            change["after_null"] = true;
+        }
+
+        return change;
+    }
+
     public static string Serialize(Plan plan) =>
         Rendering.JsonText.Write(ToJson(plan));
 
@@ -96,13 +113,7 @@ public static class PlanDocument
                 ["persona_name"] = p.PersonaName,
                 ["reason"] = p.Reason,
                 ["live_fingerprint"] = p.LiveFingerprint,
-                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)new JsonObject
-                {
-                    ["path"] = c.Path,
-                    ["before"] = c.Before?.DeepClone(),
-                    ["after"] = c.After?.DeepClone(),
-                    ["sensitive"] = c.Sensitive,
-                }).ToArray()),
+                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)ChangeJson(c)).ToArray()),
                 ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
                 ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             }).ToArray()),
@@ -164,7 +175,11 @@ public static class PlanDocument
                     ParseAction(p["action"]!.GetValue<string>()),
                     patch,
                     p["body"] as JsonObject is { } body ? body.DeepClone().AsObject() : null,
-                    (p["changes"]?.AsArray() ?? []).Select(c => new FieldChange(c!["path"]!.GetValue<string>(), c["before"]?.DeepClone(), c["after"]?.DeepClone(), c["sensitive"]!.GetValue<bool>())).ToArray(),
+                    (p["changes"]?.AsArray() ?? []).Select(c => new FieldChange(c!["path"]!.GetValue<string>(), c["before"]?.DeepClone(), c["after"]?.DeepClone(), c["sensitive"]!.GetValue<bool>())
+                    {
+                        BeforeIsNull = c["before_null"]?.GetValue<bool>() == true,
+                        AfterIsNull = c["after_null"]?.GetValue<bool>() == true,
+                    }).ToArray(),
                     (p["secrets"]?.AsArray() ?? []).Select(s => new SecretBinding(s!["pointer"]!.GetValue<string>(), s["reference"]!.GetValue<string>(), s["fingerprint"]?.GetValue<string>())).ToArray(),
                     p["live_fingerprint"]?.GetValue<string>(),
                     (p["notes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray())

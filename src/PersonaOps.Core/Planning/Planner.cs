@@ -166,9 +166,13 @@ public static class Planner
         var patch = PatchGenerator.Create(live, target, new PatchPolicy { ArrayMode = _ => ArrayDiffMode.Whole });
         var fieldChanges = patch.Operations.Select(op =>
         {
-            op.Path.TryResolve(live, out var before);
+            var present = op.Path.TryResolve(live, out var before);
             var secret = IsSecret(op.Path, schema);
-            return new FieldChange(op.Path.Text, Mask(before, op.Path, schema), op.Op == PatchOp.Remove ? null : Mask(op.Value, op.Path, schema), secret);
+            return new FieldChange(op.Path.Text, Mask(before, op.Path, schema), op.Op == PatchOp.Remove ? null : Mask(op.Value, op.Path, schema), secret)
+            {
+                BeforeIsNull = present && before is null,
+                AfterIsNull = op.Op != PatchOp.Remove && op.Value is null,
+            };
         }).ToArray();
         return Plan(manifest, live, patch.Count == 0 ? PlanAction.NoOp : PlanAction.Update, patch, null, fieldChanges, diff.Secrets, fingerprint, diff.Notes) with
         {

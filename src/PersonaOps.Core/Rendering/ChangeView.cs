@@ -66,7 +66,7 @@ public static class ChangeView
         for (var i = 0; i < persona.Changes.Count; i++)
         {
             var change = persona.Changes[i];
-            diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, At(JsonPointer.Parse(change.Path), schema), change.Sensitive);
+            diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, At(JsonPointer.Parse(change.Path), schema), change.Sensitive, change.BeforeIsNull, change.AfterIsNull);
         }
 
         return diff.Lines;

@@ -360,7 +360,7 @@ public sealed class AttackTests
         PlanTextRenderer.Render(parsed).ShouldBe(Text(plan));
     }
 
-    [Fact(Skip = "Not fixed (Planner.cs, Plan.cs): a replace with JSON null becomes a FieldChange whose After is null, which means removed, so the plan says '3 -> null' as a removal and drift says 'not in Git' where Git says null; FieldChange needs to tell a JSON null from absence")]
+    [Fact]
     public void Drift_AValueSetToJsonNullInGit_IsNotCalledAbsentFromGit()
     {
         var plan = PlanOf(
