@@ -6,7 +6,7 @@ using PersonaOps.Core.Schema;
 
 namespace PersonaOps.Core.Rendering;
 
-/// <summary>
+    /// <summary>
 /// The structural diff of one changed value, as lines, the way <c>terraform plan</c> shows one: objects key
 /// by key, arrays element by element (matched by the schema's <c>x-personaops-key</c>, such as tools by
 /// <c>function.name</c>; sets by value; other arrays by position, aligned by a longest common subsequence so
@@ -48,56 +48,28 @@ internal sealed class ValueDiff(ChangeVoice voice)
             afterIsNull = true;
         }
 
-        if (((before is null && beforeIsNull) || (after is null && afterIsNull)) && before is not (JsonObject or JsonArray) && after is not (JsonObject or JsonArray))
-        {
-            if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
-            {
-                Secret(indent, prefix, before, after);
-                return;
-            }
-
-            Scalar(indent, prefix, before, after, before is not null || beforeIsNull, after is not null || afterIsNull);
-            return;
-        }
-
         if (sensitive || field?.IsWriteOnly == true || Masked(before, after))
         {
             Secret(indent, prefix, before, after);
             return;
         }
 
-        switch (before, after)
+        if (((before is null && beforeIsNull) || (after is null && afterIsNull)) && before is not (JsonObject or JsonArray) && after is not (JsonObject or JsonArray))
         {
-            case (JsonObject b, JsonObject a):
-                Open(indent, LineMark.Change, prefix, "{");
-                Members(indent + Step, b, a, field);
-                Lines.Add(ViewLine.Of(indent, LineMark.None, "}"));
-                return;
-            case (null, JsonObject a):
-                Open(indent, LineMark.Add, prefix, "{");
-                Whole(() => Members(indent + Step, new JsonObject(), a, field));
-                Lines.Add(ViewLine.Of(indent, LineMark.None, "}"));
-                return;
-            case (JsonObject b, null):
-                Open(indent, LineMark.Remove, prefix, "{");
-                Whole(() => Members(indent + Step, b, new JsonObject(), field));
-                Lines.Add(ViewLine.Of(indent, LineMark.None, voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? "} -> null" : "}"));
-                return;
-            case (JsonArray b, JsonArray a):
-                Open(indent, LineMark.Change, prefix, "[");
-                Elements(indent + Step, b, a, field);
-                Lines.Add(ViewLine.Of(indent, LineMark.None, "]"));
-                return;
-            case (null, JsonArray a):
-                Open(indent, LineMark.Add, prefix, "[");
-                Whole(() => Elements(indent + Step, [], a, field));
-                Lines.Add(ViewLine.Of(indent, LineMark.None, "]"));
-                return;
-            case (JsonArray b, null):
-                Open(indent, LineMark.Remove, prefix, "[");
-                Whole(() => Elements(indent + Step, b, [], field));
-                Lines.Add(ViewLine.Of(indent, LineMark.None, voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? "] -> null" : "]"));
-                return;
+            Scalar(indent, prefix, before, after, before is not null || beforeIsNull, after is not null || afterIsNull);
+            return;
+        }
+
+        if (before is JsonObject or null && after is JsonObject or null)
+        {
+            Block(indent, prefix, label, before, after, "{", "}", () => Members(indent + Step, before as JsonObject ?? [], after as JsonObject ?? [], field));
+            return;
+        }
+
+        if (before is JsonArray or null && after is JsonArray or null)
+        {
+            Block(indent, prefix, label, before, after, "[", "]", () => Elements(indent + Step, before as JsonArray ?? [], after as JsonArray ?? [], field));
+            return;
         }
 
         var beforeText = StringOf(before);
@@ -239,7 +211,27 @@ internal sealed class ValueDiff(ChangeVoice voice)
         Lines.Add(ViewLine.Of(indent, mark, prefix + TextEscape.Changed(text)));
     }
 
-    private void Whole(Action children)
+    /// <summary>
+    /// An object or array, opened and closed around its members; added or removed whole, its members need no
+    /// mark of their own beyond the block's, and only the outermost removed block says "-> null".
+    /// </summary>
+    private void Block(int indent, string prefix, string label, JsonNode? before, JsonNode? after, string open, string close, Action members)
+    {
+        var mark = Mark(before, after);
+        Open(indent, mark, prefix, open);
+        if (mark == LineMark.Change)
+        {
+            members();
+        }
+        else
+        {
+            Whole(members);
+        }
+
+        Lines.Add(ViewLine.Of(indent, LineMark.None, mark == LineMark.Remove && voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? close + " -> null" : close));
+    }
+
+        private void Whole(Action children)
     {
         var outer = _whole;
         _whole = true;
