@@ -6,7 +6,7 @@ using PersonaOps.Core.Schema;
 
 namespace PersonaOps.Core.Rendering;
 
-    /// <summary>
+/// <summary>
 /// The structural diff of one changed value, as lines, the way <c>terraform plan</c> shows one: objects key
 /// by key, arrays element by element (matched by the schema's <c>x-personaops-key</c>, such as tools by
 /// <c>function.name</c>; sets by value; other arrays by position, aligned by a longest common subsequence so
