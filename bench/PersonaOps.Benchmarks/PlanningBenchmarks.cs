@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Planning;
 using PersonaOps.Core.Rendering;
+using PersonaOps.Core.Resolving;
 using PersonaOps.Core.Validation;
 
 namespace PersonaOps.Benchmarks;
@@ -71,7 +72,7 @@ public class PlanningBenchmarks
     public ValidationResult LoadAndValidateOneManifest() => ManifestValidator.Validate(_file);
 
     [Benchmark]
-    public EnvironmentCheck.Result CheckEnvironmentOfOneManifest() => EnvironmentCheck.Check(_manifests, Environment, includeSecrets: true);
+    public ResolveResult ResolveOneManifest() => DesiredResolver.Resolve(_manifests, Environment, requireSecrets: true);
 
     [Benchmark]
     public Plan PlanOnePersona() => Plan();
