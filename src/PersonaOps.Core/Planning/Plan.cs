@@ -20,10 +20,6 @@ public sealed record FieldChange(string Path, JsonNode? Before, JsonNode? After,
 
     /// <summary>After is JSON null, set (not removed).</summary>
     public bool AfterIsNull { get; init; }
-
-    public bool IsAdded => Before is null && !BeforeIsNull && (After is not null || AfterIsNull);
-
-    public bool IsRemoved => After is null && !AfterIsNull && (Before is not null || BeforeIsNull);
 }
 
 /// <summary>A secret the plan sends: where, which variable it comes from, and a fingerprint of the value planned.</summary>

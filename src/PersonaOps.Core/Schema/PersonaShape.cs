@@ -6,7 +6,7 @@ namespace PersonaOps.Core.Schema;
 /// <summary>
 /// Schema-driven transformations of persona documents: dropping values equal to their defaults (Tavus
 /// omits them on read-back and treats them as absent), dropping server-owned fields, and visiting secret
-/// and server-owned fields.
+/// fields.
 /// </summary>
 public static class PersonaShape
 {
@@ -39,10 +39,6 @@ public static class PersonaShape
     }
 
     /// <summary>
-    /// A copy of <paramref name="persona"/> without the fields the schema marks readOnly (server-owned:
-    /// persona_id, created_at, ...), at any depth: what a body sent to Tavus may not set.
-    /// </summary>
-    /// <summary>
     /// The rule plan and import share: null, "", {} and [] are the same as absent (Tavus answers with them
     /// for fields never set).
     /// </summary>
@@ -55,6 +51,10 @@ public static class PersonaShape
         _ => false,
     };
 
+    /// <summary>
+    /// A copy of <paramref name="persona"/> without the fields the schema marks readOnly (server-owned:
+    /// persona_id, created_at, ...), at any depth: what a body sent to Tavus may not set.
+    /// </summary>
     public static JsonObject WithoutServerFields(JsonObject persona, KindSchema? schema = null)
     {
         var copy = persona.DeepClone().AsObject();
@@ -98,10 +98,6 @@ public static class PersonaShape
     /// <summary>Calls <paramref name="visit"/> for each value of a field the schema marks writeOnly (a secret).</summary>
     public static void VisitSecrets(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, KindSchema? schema = null) =>
         Visit(persona, JsonPointer.Root, (schema ?? KindSchema.Persona).Spec, f => f.IsWriteOnly, visit);
-
-    /// <summary>Calls <paramref name="visit"/> for each field the schema marks readOnly (server-owned).</summary>
-    public static void VisitServerFields(JsonNode? persona, Action<JsonPointer, JsonNode?> visit, KindSchema? schema = null) =>
-        Visit(persona, JsonPointer.Root, (schema ?? KindSchema.Persona).Spec, f => f.IsReadOnly, visit);
 
     private static void Visit(JsonNode? node, JsonPointer pointer, SchemaField field, Func<SchemaField, bool> match, Action<JsonPointer, JsonNode?> visit)
     {
