@@ -209,7 +209,7 @@ public static class Planner
         foreach (var (key, value) in obj)
         {
             var pointer = at.Append(key);
-            if (value is JsonObject child && SchemaAt(pointer, schema) is { } field && field.PropertyCount > 0 && !field.Schema.AllowAdditionalProperties)
+            if (value is JsonObject child && schema.At(pointer) is { } field && field.PropertyCount > 0 && !field.Schema.AllowAdditionalProperties)
             {
                 Flatten(child, pointer, changes, schema);
             }
@@ -227,18 +227,7 @@ public static class Planner
             .Select(p => new FieldChange(JsonPointer.Root.Append(p.Key).Text, Mask(p.Value, JsonPointer.Root.Append(p.Key), schema), null, IsSecret(JsonPointer.Root.Append(p.Key), schema)))
             .ToList();
 
-    private static SchemaField? SchemaAt(JsonPointer pointer, KindSchema schema)
-    {
-        SchemaField? field = schema.Spec;
-        foreach (var token in pointer.Tokens)
-        {
-            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
-        }
-
-        return field;
-    }
-
-    private static bool IsSecret(JsonPointer pointer, KindSchema schema) => SchemaAt(pointer, schema)?.IsWriteOnly == true;
+    private static bool IsSecret(JsonPointer pointer, KindSchema schema) => schema.At(pointer)?.IsWriteOnly == true;
 
     /// <summary>A copy of a value with every secret inside it replaced by "(sensitive value)".</summary>
     public static JsonNode? Mask(JsonNode? value, JsonPointer at, KindSchema? schema = null)

@@ -66,21 +66,9 @@ public static class ChangeView
         for (var i = 0; i < persona.Changes.Count; i++)
         {
             var change = persona.Changes[i];
-            diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, At(JsonPointer.Parse(change.Path), schema), change.Sensitive, change.BeforeIsNull, change.AfterIsNull);
+            diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, schema.At(JsonPointer.Parse(change.Path)), change.Sensitive, change.BeforeIsNull, change.AfterIsNull);
         }
 
         return diff.Lines;
-    }
-
-    /// <summary>What the schema says of the value at <paramref name="pointer"/> in spec, or null.</summary>
-    internal static SchemaField? At(JsonPointer pointer, KindSchema schema)
-    {
-        SchemaField? field = schema.Spec;
-        foreach (var token in pointer.Tokens)
-        {
-            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
-        }
-
-        return field;
     }
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using NJsonSchema;
+using PersonaOps.Core.JsonPatch;
 
 namespace PersonaOps.Core.Schema;
 
@@ -33,6 +34,18 @@ public sealed class KindSchema
     public SchemaField Spec => _spec ??= new(Root.ActualProperties["spec"]);
 
     private SchemaField? _spec;
+
+    /// <summary>What the schema says of the value at <paramref name="pointer"/> in spec (array indexes step into items), or null.</summary>
+    public SchemaField? At(JsonPointer pointer)
+    {
+        SchemaField? field = Spec;
+        foreach (var token in pointer.Tokens)
+        {
+            field = JsonPointer.TryParseIndex(token, out _) && field?.Items is { } items ? items : field?.Member(token);
+        }
+
+        return field;
+    }
 
     /// <summary>A kind's schema from its text. No <c>$ref</c> may leave the document: nothing is resolved from files or the network.</summary>
     public static KindSchema FromJson(string text) => new(JsonSchema.FromJsonAsync(text).GetAwaiter().GetResult(), text);
