@@ -99,5 +99,6 @@ internal static class OptionValues
         return value;
     }
 
-    private static string Last(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+    /// <summary>The option's value as given (the last one, when it was given more than once), or "".</summary>
+    public static string Last(ArgumentResult result) => result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
 }

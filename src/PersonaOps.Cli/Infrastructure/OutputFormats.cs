@@ -55,12 +55,7 @@ internal sealed class OutputFormats<T>
     public OutputFormat<T> Get(string name) => Find(name) ?? throw new ArgumentException($"no output format '{name}' is registered", nameof(name));
 
     /// <summary>"text, json or markdown".</summary>
-    public string Accepted => _formats.Count switch
-    {
-        0 => "(none)",
-        1 => _formats[0].Name,
-        _ => string.Join(", ", _formats.Take(_formats.Count - 1).Select(f => f.Name)) + " or " + _formats[^1].Name,
-    };
+    public string Accepted => _formats.Count == 0 ? "(none)" : OptionValues.Or([.. _formats.Select(f => f.Name)]);
 
     /// <summary>
     /// <c>--output</c>/<c>-o</c>, accepting exactly the registered names. The option may be shared by
@@ -83,7 +78,7 @@ internal sealed class OutputFormats<T>
 
     private OutputFormat<T>? Parse(ArgumentResult result)
     {
-        var value = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        var value = OptionValues.Last(result);
         if (Find(value) is { } format)
         {
             return format;
