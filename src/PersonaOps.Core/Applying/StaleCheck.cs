@@ -40,7 +40,7 @@ public static class StaleCheck
     /// <param name="current">What a GET of each of <see cref="IdsToRead"/> returned now; null or absent: the id is unknown.</param>
     public static StaleCheckResult Check(Plan plan, IReadOnlyList<JsonObject> listing, IReadOnlyDictionary<string, JsonObject?> current)
     {
-        var names = listing.Select(p => p["persona_name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : null)
+        var names = listing.Select(Kinds.PersonaKind.Identity.Name)
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
         var stale = new List<StalePersona>();
