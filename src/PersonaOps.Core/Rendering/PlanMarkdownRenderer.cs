@@ -187,6 +187,14 @@ public static class PlanMarkdownRenderer
         };
         var open = $"\n<details><summary>{Symbol(persona.Action)} <code>{Html(persona.Address)}</code>{id} {verb}</summary>\n\n";
         const string close = "\n</details>\n";
+
+        // Once the comment is full, every later block is left out: know it before computing the block's change
+        // view (a plan of thousands of personas would compute one for each, for nothing). The shortest fence is 3.
+        if (open.Length + ("```".Length * 2) + "diff\n\n\n".Length + close.Length + 200 > budget)
+        {
+            return null;
+        }
+
         var lines = ChangeView.Persona(persona, voice, kinds).Select(DiffLine).ToList();
         var fence = Fence(lines);
         var frame = open.Length + (fence.Length * 2) + "diff\n\n\n".Length + close.Length;
