@@ -18,6 +18,7 @@ internal static class ApplyCommand
 {
     private static readonly Option<bool> AutoApprove = new("--auto-approve") { Description = "Apply without asking; needed where no one can answer (CI)." };
     private static readonly Option<bool> Force = new("--force") { Description = "Overwrite personas with unpublished PAL Maker changes (sends ?force=true)." };
+
     /// <summary>What apply's report renders to.</summary>
     private static readonly OutputFormats<ApplyReport> Formats = new OutputFormats<ApplyReport>()
         .Add("text", "the plan, a line per change, a summary", (report, _) => ApplyReportRenderer.Summary(report))

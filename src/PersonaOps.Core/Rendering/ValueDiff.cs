@@ -231,7 +231,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
         Lines.Add(ViewLine.Of(indent, LineMark.None, mark == LineMark.Remove && voice == ChangeVoice.Plan && !_whole && label.Length > 0 ? close + " -> null" : close));
     }
 
-        private void Whole(Action children)
+    private void Whole(Action children)
     {
         var outer = _whole;
         _whole = true;
