@@ -34,11 +34,18 @@ internal static class ApplyCommand
         command.Options.Add(Force);
         command.Options.Add(Output);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), new ApplyOptions(parseResult.GetValue(AutoApprove), parseResult.GetValue(Force), Formats.Chosen(parseResult, Output).Name == "json"), cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), new ApplyOptions(parseResult.GetValue(AutoApprove), parseResult.GetValue(Force), Formats.Chosen(parseResult, Output)), cancellationToken));
         return command;
     }
 
-    private sealed record ApplyOptions(bool AutoApprove, bool Force, bool Json);
+    /// <param name="Output">How the report is rendered, from <see cref="Formats"/>.</param>
+    private sealed record ApplyOptions(bool AutoApprove, bool Force, OutputFormat<ApplyReport> Output)
+    {
+        /// <summary>In JSON, stdout carries the report alone: no plan, no question, no line per change.</summary>
+        public bool Json => Output.Name == "json";
+
+        public string Render(ApplyReport report) => Output.Render(report, new RenderOptions(Color: false, Verbose: false));
+    }
 
     private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, ApplyOptions options, CancellationToken cancellationToken)
     {
@@ -76,7 +83,7 @@ internal static class ApplyCommand
         {
             if (options.Json)
             {
-                io.Out.Write(ApplyReportRenderer.Json(ApplyReport.Create(plan, [], [], interrupted: false, [])));
+                io.Out.Write(options.Render(ApplyReport.Create(plan, [], [], interrupted: false, [])));
             }
 
             return ExitCodes.Success;
@@ -222,15 +229,12 @@ internal static class ApplyCommand
         // Messages may quote the API; the writers mask known secrets, but JSON escaping could hide one from
         // them, so the report is masked before it is rendered.
         report = report.MapText(io.Redactor.Redact);
-        if (options.Json)
-        {
-            io.Out.Write(ApplyReportRenderer.Json(report));
-        }
-        else
+        if (!options.Json)
         {
             io.Out.WriteLine();
-            io.Out.Write(ApplyReportRenderer.Summary(report));
         }
+
+        io.Out.Write(options.Render(report));
 
         foreach (var line in ApplyReportRenderer.Errors(report))
         {
