@@ -52,18 +52,19 @@ internal sealed class Target : IDisposable
 
         var key = io.Environment("TAVUS_API_KEY");
         var url = apiUrlOption ?? NonEmpty(io.Environment("TAVUS_API_URL"));
+        var urlSource = apiUrlOption is null ? "TAVUS_API_URL" : "--api-url";
         if (sandboxOption is null && !string.IsNullOrEmpty(key))
         {
             url ??= DefaultUrl;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                error = $"the API URL '{url}' is not an http(s) URL; check {(apiUrlOption is null ? "TAVUS_API_URL" : "--api-url")}.";
+                error = $"the API URL '{url}' is not an http(s) URL; check {urlSource}.";
                 return null;
             }
 
             if (uri.UserInfo.Length > 0)
             {
-                error = $"the API URL in {(apiUrlOption is null ? "TAVUS_API_URL" : "--api-url")} carries credentials; give the key in TAVUS_API_KEY only.";
+                error = $"the API URL in {urlSource} carries credentials; give the key in TAVUS_API_KEY only.";
                 return null;
             }
 
@@ -72,8 +73,7 @@ internal sealed class Target : IDisposable
 
         if (sandboxOption is null && url is not null)
         {
-            var source = apiUrlOption is null ? "TAVUS_API_URL" : "--api-url";
-            error = $"{source} names the API {Shown(url)}, but TAVUS_API_KEY is not set (or is empty); set TAVUS_API_KEY, or pass --sandbox <file> to use the local sandbox instead. Nothing was sent.";
+            error = $"{urlSource} names the API {Shown(url)}, but TAVUS_API_KEY is not set (or is empty); set TAVUS_API_KEY, or pass --sandbox <file> to use the local sandbox instead. Nothing was sent.";
             return null;
         }
 
