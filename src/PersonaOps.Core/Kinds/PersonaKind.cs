@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.Manifests;
@@ -34,19 +33,17 @@ public static class PersonaKind
     /// <summary>Tavus rejects a full-pipeline persona without instructions.</summary>
     private static void Rules(string file, JsonObject spec, SourceMap map, List<Diagnostic> diagnostics)
     {
-        var echo = Text(spec["pipeline_mode"]) == "echo";
+        var echo = SpecStrings.Of(spec["pipeline_mode"]) == "echo";
         var prompt = spec["system_prompt"];
         if (!echo && prompt is null)
         {
             diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec"),
                 "spec.system_prompt is required unless spec.pipeline_mode is echo; Tavus rejects a full-pipeline persona without one."));
         }
-        else if (!echo && Text(prompt) is { } text && string.IsNullOrWhiteSpace(text))
+        else if (!echo && SpecStrings.Of(prompt) is { } text && string.IsNullOrWhiteSpace(text))
         {
             diagnostics.Add(DiagnosticCatalog.SystemPromptRequired.At(file, map.ValueAt("/spec/system_prompt"),
                 "spec.system_prompt is empty; give the persona its instructions, or set pipeline_mode: echo."));
         }
     }
-
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }

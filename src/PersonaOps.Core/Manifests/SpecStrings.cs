@@ -23,6 +23,9 @@ public static class SpecStrings
     public static void Walk(JsonNode? root, Visitor visit, SchemaField? schema = null) =>
         Walk(root, JsonPointer.Root, schema, false, visit);
 
+    /// <summary>The text of a JSON string value; null for anything else (absent, null, a number, an object).</summary>
+    public static string? Of(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
     private static void Walk(JsonNode? node, JsonPointer pointer, SchemaField? field, bool secret, Visitor visit)
     {
         secret |= !pointer.IsRoot && field?.IsWriteOnly == true;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
+using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Planning;
 using PersonaOps.Core.Schema;
 
@@ -72,8 +73,8 @@ internal sealed class ValueDiff(ChangeVoice voice)
             return;
         }
 
-        var beforeText = StringOf(before);
-        var afterText = StringOf(after);
+        var beforeText = SpecStrings.Of(before);
+        var afterText = SpecStrings.Of(after);
         if (IsMultiline(beforeText) || IsMultiline(afterText))
         {
             Open(indent, Mark(before, after), prefix, "<<-EOT");
@@ -255,7 +256,7 @@ internal sealed class ValueDiff(ChangeVoice voice)
     private static string Label(string key) =>
         key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? key : Json(JsonValue.Create(key));
 
-    private static bool IsMasked(JsonNode? node) => StringOf(node) == Secrets.Sensitive;
+    private static bool IsMasked(JsonNode? node) => SpecStrings.Of(node) == Secrets.Sensitive;
 
     /// <summary>
     /// Both sides masked, or one masked and the other absent: a secret the schema does not name here. One side
@@ -264,8 +265,6 @@ internal sealed class ValueDiff(ChangeVoice voice)
     /// </summary>
     private static bool Masked(JsonNode? before, JsonNode? after) =>
         (IsMasked(before) || IsMasked(after)) && (before is null || IsMasked(before)) && (after is null || IsMasked(after));
-
-    private static string? StringOf(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     private static bool IsMultiline(string? text) => text is not null && text.Contains('\n', StringComparison.Ordinal);
 

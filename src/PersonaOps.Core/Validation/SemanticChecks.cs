@@ -18,7 +18,7 @@ internal static class SemanticChecks
     public static void CheckDocument(string file, JsonObject document, SourceMap map, ResourceKind kind, List<Diagnostic> diagnostics)
     {
         var metadata = document["metadata"] as JsonObject;
-        var ensure = String(metadata?["ensure"]) == "absent" ? Ensure.Absent : Ensure.Present;
+        var ensure = SpecStrings.Of(metadata?["ensure"]) == "absent" ? Ensure.Absent : Ensure.Present;
         var spec = document["spec"] as JsonObject;
         var nameField = kind.Identity.NameField;
         var which = $"a manifest with ensure: absent must say which {kind.Name} to delete: set metadata.id, or spec.{nameField}.";
@@ -186,7 +186,4 @@ internal static class SemanticChecks
             }
         }
     }
-
-    private static string? String(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }
