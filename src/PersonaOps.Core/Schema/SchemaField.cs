@@ -12,7 +12,7 @@ public enum CompareMode
     /// <summary>An array compared as a set (tools matched by <c>x-personaops-key</c>).</summary>
     Set,
 
-    /// <summary>A long string, shown as a line diff.</summary>
+    /// <summary>Prose: in a plan, diffed word by word even when short (by line when it spans lines).</summary>
     Text,
 }
 
