@@ -15,35 +15,7 @@ public static class PlanDocument
 {
     public static JsonObject ToJson(Plan plan)
     {
-        var personas = new JsonArray();
-        foreach (var p in plan.Personas)
-        {
-            personas.Add(new JsonObject
-            {
-                ["address"] = p.Address,
-                ["kind"] = p.Kind,
-                ["reason"] = p.Reason,
-                ["name"] = p.Name,
-                ["file"] = p.File,
-                ["line"] = p.Line,
-                ["live_id"] = p.LiveId,
-                ["persona_name"] = p.PersonaName,
-                ["action"] = ActionName(p.Action),
-                ["live_fingerprint"] = p.LiveFingerprint,
-                ["patch"] = p.Patch.ToJson(),
-                ["body"] = p.Body?.DeepClone(),
-                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)ChangeJson(c)).ToArray()),
-                ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)new JsonObject
-                {
-                    ["pointer"] = s.Pointer,
-                    ["reference"] = s.Reference,
-                    ["fingerprint"] = s.Fingerprint,
-                }).ToArray()),
-                ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-                ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-            });
-        }
-
+        var personas = new JsonArray(plan.Personas.Select(p => (JsonNode?)PersonaJson(p)).ToArray());
         var body = new JsonObject
         {
             ["format_version"] = Plan.FormatVersion,
@@ -67,6 +39,32 @@ public static class PlanDocument
         body["plan_fingerprint"] = Fingerprint(plan);
         return body;
     }
+
+    /// <summary>One planned resource as the plan file holds it; the fingerprint is computed from the same object.</summary>
+    private static JsonObject PersonaJson(PersonaPlan p) => new()
+    {
+        ["address"] = p.Address,
+        ["kind"] = p.Kind,
+        ["reason"] = p.Reason,
+        ["name"] = p.Name,
+        ["file"] = p.File,
+        ["line"] = p.Line,
+        ["live_id"] = p.LiveId,
+        ["persona_name"] = p.PersonaName,
+        ["action"] = ActionName(p.Action),
+        ["live_fingerprint"] = p.LiveFingerprint,
+        ["patch"] = p.Patch.ToJson(),
+        ["body"] = p.Body?.DeepClone(),
+        ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)ChangeJson(c)).ToArray()),
+        ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)new JsonObject
+        {
+            ["pointer"] = s.Pointer,
+            ["reference"] = s.Reference,
+            ["fingerprint"] = s.Fingerprint,
+        }).ToArray()),
+        ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+        ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+    };
 
     /// <summary>One shown change; a JSON null, which a null node cannot tell from absence, is flagged.</summary>
     private static JsonObject ChangeJson(FieldChange c)
@@ -94,28 +92,27 @@ public static class PlanDocument
     public static string Serialize(Plan plan) =>
         Rendering.JsonText.Write(ToJson(plan));
 
-    /// <summary>What was reviewed: the target and every persona's action and operations. Same plan, same fingerprint.</summary>
+    /// <summary>
+    /// What was reviewed: the target and every changing resource exactly as the plan file holds it (what
+    /// apply sends, what a reviewer was shown, what the stale check trusts), so no field of the file can be
+    /// edited unnoticed. Two things are left out: resources with nothing to do (an unrelated persona edited
+    /// between review and merge must not void the review) and secret values' fingerprints (the pull request's
+    /// run may not hold the secrets the merge's run does; apply checks those values against the plan itself).
+    /// Same plan, same fingerprint.
+    /// </summary>
     public static string Fingerprint(Plan plan) =>
         CanonicalJson.Hash(new JsonObject
         {
             ["target"] = plan.Target,
-            ["personas"] = new JsonArray(plan.Personas.Where(p => p.Action != PlanAction.NoOp).Select(p => (JsonNode?)new JsonObject
+            ["personas"] = new JsonArray(plan.Personas.Where(p => p.Action != PlanAction.NoOp).Select(p =>
             {
-                ["address"] = p.Address,
-                ["live_id"] = p.LiveId,
-                ["action"] = ActionName(p.Action),
-                ["patch"] = p.Patch.ToJson(),
-                ["body"] = p.Body?.DeepClone(),
-                ["secrets"] = new JsonArray(p.Secrets.Select(s => (JsonNode?)JsonValue.Create(s.Pointer + "=" + s.Reference)).ToArray()),
+                var reviewed = PersonaJson(p);
+                foreach (var secret in reviewed["secrets"]!.AsArray())
+                {
+                    secret!.AsObject().Remove("fingerprint");
+                }
 
-                // What a reviewer was shown and what the stale check trusts are part of what was reviewed:
-                // an edited before/after, note or live fingerprint is an edited plan.
-                ["persona_name"] = p.PersonaName,
-                ["reason"] = p.Reason,
-                ["live_fingerprint"] = p.LiveFingerprint,
-                ["changes"] = new JsonArray(p.Changes.Select(c => (JsonNode?)ChangeJson(c)).ToArray()),
-                ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-                ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+                return (JsonNode?)reviewed;
             }).ToArray()),
         });
 

@@ -17,6 +17,7 @@ public sealed class PlanFileTamperingTests
             [new FieldChange("/system_prompt", JsonValue.Create("Old."), JsonValue.Create("New."), false)], [], "sha256:live", ["a note"])
         {
             UncomparableSecrets = ["/layers/llm/api_key"],
+            Reason = "1 field differs",
         },
     ], []);
 
@@ -29,6 +30,8 @@ public sealed class PlanFileTamperingTests
         { "the persona name", "/personas/0/persona_name" },
         { "an uncomparable secret", "/personas/0/uncomparable_secrets/0" },
         { "an operation's value", "/personas/0/patch/0/value" },
+        { "the manifest file named", "/personas/0/file" },
+        { "the reason", "/personas/0/reason" },
     };
 
     [Theory]
