@@ -7,16 +7,18 @@ namespace PersonaOps.Cli.Commands;
 /// <summary><c>personaops plan</c> and <c>personaops drift</c>: read live state and show what apply would do.</summary>
 internal static class PlanCommand
 {
+    private static string Json(Plan plan, RenderOptions options) => PlanDocument.Serialize(plan) + "\n";
+
     /// <summary>What a plan renders to, for plan, drift and show: the formats a plan's --output accepts.</summary>
     internal static readonly OutputFormats<Plan> Formats = new OutputFormats<Plan>()
         .Add("text", "Terraform-style, one block per persona", (plan, options) => PlanTextRenderer.Render(plan, options.Color, options.Verbose))
-        .Add("json", "the saved-plan document", (plan, _) => PlanDocument.Serialize(plan) + "\n")
+        .Add("json", "the saved-plan document", Json)
         .Add("markdown", "a pull-request comment", (plan, options) => PlanMarkdownRenderer.Render(plan, context: options.Context));
 
     /// <summary>What drift renders to: the same plan, in drift's voice (how live differs from Git).</summary>
     internal static readonly OutputFormats<Plan> DriftFormats = new OutputFormats<Plan>()
         .Add("text", "the fields where live differs from Git", (plan, options) => PlanTextRenderer.Render(plan, options.Color, options.Verbose, ChangeVoice.Drift))
-        .Add("json", "the plan document that would converge them", (plan, _) => PlanDocument.Serialize(plan) + "\n")
+        .Add("json", "the plan document that would converge them", Json)
         .Add("markdown", "an issue body", (plan, options) => PlanMarkdownRenderer.Render(plan, voice: ChangeVoice.Drift, context: options.Context));
 
     /// <summary>--output of plan and show.</summary>

@@ -31,10 +31,10 @@ public static class TextEscape
             var c = text[at];
             if (IsControlAt(text, at))
             {
-                escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                Escape(escaped, c);
                 if (char.IsHighSurrogate(c) && at + 1 < text.Length && char.IsLowSurrogate(text[at + 1]))
                 {
-                    escaped.Append("\\u").Append(((int)text[++at]).ToString("x4", CultureInfo.InvariantCulture));
+                    Escape(escaped, text[++at]);
                 }
             }
             else
@@ -115,7 +115,7 @@ public static class TextEscape
             var c = escaped[at];
             if ((c != ' ' && char.IsWhiteSpace(c)) || at >= end)
             {
-                visible.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                Escape(visible, c);
             }
             else
             {
@@ -151,7 +151,7 @@ public static class TextEscape
                 for (var i = 0; i < word.Length; i++)
                 {
                     _ = suspect.Contains(i)
-                        ? result.Append("\\u").Append(((int)word[i]).ToString("x4", CultureInfo.InvariantCulture))
+                        ? Escape(result, word[i])
                         : result.Append(word[i]);
                 }
             }
@@ -208,4 +208,8 @@ public static class TextEscape
         || c is >= '\u200b' and <= '\u200d'
         || c is >= '\u2060' and <= '\u2064'
         || c is '\ufeff' or '\u00ad' or '\u180e';
+
+    /// <summary>A UTF-16 unit as <c>\uXXXX</c>: how text shows it, and how JSON reads it back.</summary>
+    private static StringBuilder Escape(StringBuilder text, char c) =>
+        text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
 }
