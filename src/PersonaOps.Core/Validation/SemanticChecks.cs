@@ -45,6 +45,14 @@ internal static class SemanticChecks
 
         if (spec is not null && ensure == Ensure.Present)
         {
+            // Without an id or a name, nothing can match it live: every apply (and every replay of its saved
+            // plan) would create another one.
+            if (metadata is not null && metadata["id"] is null && spec[nameField] is null)
+            {
+                diagnostics.Add(DiagnosticCatalog.Unidentifiable.At(file, map.ValueAt("/spec"),
+                    $"the manifest has neither metadata.id nor spec.{nameField}, so no live {kind.Name} can be matched to it and every apply would create another; set spec.{nameField} (or pin metadata.id)."));
+            }
+
             kind.Rules?.Invoke(file, spec, map, diagnostics);
         }
 
