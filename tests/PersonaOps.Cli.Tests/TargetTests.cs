@@ -165,6 +165,22 @@ public sealed class PlanFileTests
         result.Stderr.ShouldContain("modified after it was written");
     }
 
+    [Fact]
+    public async Task ASavedPlanWithOnly_IsRefused_NeverAppliedWhole()
+    {
+        using var project = await ProjectWithAPlanAsync();
+        project.Write("personas/tutor.yaml", TempProject.Manifest().Replace("name: coach", "name: tutor", StringComparison.Ordinal).Replace("persona_name: Coach", "persona_name: Tutor", StringComparison.Ordinal));
+        (await CliRunner.RunAsync(project.Root, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+
+        var result = await CliRunner.RunAsync(project.Root, "apply", "plan.json", "--only", "coach");
+
+        MisuseTests.AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain("--only cannot narrow a saved plan");
+        var plan = await CliRunner.RunAsync(project.Root, "plan", "--detailed-exitcode");
+        plan.ExitCode.ShouldBe(2, "nothing was applied: both personas are still to be created");
+        plan.Stdout.ShouldContain("Plan: 2 to add");
+    }
+
     [Theory]
     [InlineData("personas/coach.yaml")]
     [InlineData("other.json", """{"hello": "world"}""")]

@@ -53,6 +53,13 @@ internal static class ApplyCommand
         using var progress = new ApplyProgress(io.Error, TimeProvider.System, io.ErrorIsTerminal);
         io = io with { Out = progress.Wrap(io.Out), Error = progress.Wrap(io.Error) };
         var planFile = arguments.Paths.Count == 1 && arguments.Paths[0].EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? arguments.Paths[0] : null;
+        if (planFile is not null && arguments.Only.Count > 0)
+        {
+            // A saved plan is applied exactly as it was reviewed, never a part of it: narrow the plan instead.
+            io.Error.WriteLine($"personaops: error: --only cannot narrow a saved plan, which is applied whole, as it was reviewed; make the plan with --only ({string.Join(" ", arguments.Only.Select(n => "--only " + n))}) and apply that. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         if (planFile is not null)
         {
             return await ApplySavedAsync(io, arguments with { Paths = [] }, planFile, options, progress, cancellationToken);
