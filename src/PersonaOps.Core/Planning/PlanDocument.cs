@@ -185,9 +185,17 @@ public static class PlanDocument
                     Kind = p["kind"]?.GetValue<string>() ?? Kinds.PersonaKind.Identity.Kind,
                     Reason = p["reason"]?.GetValue<string>(),
                 });
-                if ((kinds ?? Kinds.KindRegistry.Default).Named(personas[^1].Kind) is null)
+                if ((kinds ?? Kinds.KindRegistry.Default).Named(personas[^1].Kind) is not { } kind)
                 {
                     error = $"the plan holds {personas[^1].Address}, of a kind this PersonaOps does not manage";
+                    return false;
+                }
+
+                // A variable's value is sent only into a field the schema marks secret: a plan that would put
+                // one anywhere else (TAVUS_API_KEY into a prompt, say) was not written by plan.
+                if (personas[^1].Secrets.FirstOrDefault(b => kind.Schema.At(JsonPointer.Parse(b.Pointer))?.IsWriteOnly != true) is { } misplaced)
+                {
+                    error = $"the plan binds {misplaced.Reference} to {misplaced.Pointer} of {personas[^1].Address}, which is not a secret field";
                     return false;
                 }
             }

@@ -63,6 +63,25 @@ public sealed class PlanFileTamperingTests
         error.ShouldContain("modified after it was written");
     }
 
+    [Fact]
+    public void APlanThatBindsAVariableToAFieldThatIsNoSecret_IsRefused_EvenWithAMatchingFingerprint()
+    {
+        var plan = new Plan("https://tavusapi.com",
+        [
+            new PersonaPlan("coach", "personas/coach.yaml", 1, "p00000000c0ac", "Coach", PlanAction.Update,
+                new JsonPatchDocumentBuilder().Replace("/system_prompt", "${env:TAVUS_API_KEY}").Build(), null,
+                [new FieldChange("/system_prompt", JsonValue.Create("Old."), JsonValue.Create("(sensitive value)"), true)],
+                [new SecretBinding("/system_prompt", "${env:TAVUS_API_KEY}", null)], "sha256:live", []),
+        ], []);
+
+        PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeFalse();
+        parsed.ShouldBeNull();
+        error.ShouldContain("binds ${env:TAVUS_API_KEY} to /system_prompt of persona.coach, which is not a secret field");
+
+        var secret = plan with { Personas = [plan.Personas[0] with { Secrets = [new SecretBinding("/layers/llm/api_key", "${env:OPENAI_API_KEY}", null)] }] };
+        PlanDocument.TryParse(PlanDocument.Serialize(secret), out _, out error).ShouldBeTrue(error);
+    }
+
     private sealed class JsonPatchDocumentBuilder
     {
         private readonly List<PersonaOps.Core.JsonPatch.PatchOperation> _operations = [];
