@@ -44,6 +44,23 @@ public sealed class TargetTests
         result.Stderr.ShouldContain("but this run targets https://tavusapi.com");
     }
 
+    [Theory]
+    [InlineData("folder", "names the folder")]
+    [InlineData("not-sqlite.db", "cannot be used as the sandbox")]
+    public async Task ASandboxThatIsAFolderOrNotSQLite_IsOneClearLine(string sandbox, string message)
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        project.Write("folder/keep.txt", "a folder, not a database");
+        project.Write("not-sqlite.db", "hello, I am text");
+
+        var result = await CliRunner.RunAsync(project.Root, "plan", "--sandbox", sandbox);
+
+        MisuseTests.AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain(message);
+        result.Stderr.ShouldNotContain("internal error");
+    }
+
     public static TheoryData<Dictionary<string, string>, string[]> UrlWithoutKey() => new()
     {
         { new() { ["TAVUS_API_URL"] = "https://tavus.example.com" }, ["plan"] },

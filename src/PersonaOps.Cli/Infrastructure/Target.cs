@@ -85,7 +85,24 @@ internal sealed class Target : IDisposable
         }
 
         var path = Path.GetFullPath(sandboxFile ?? Path.Combine(".personaops", "sandbox.db"), root);
-        var store = new PersonaStore(path);
+        var named = sandboxOption is not null ? "--sandbox" : sandboxFile is not null ? "PERSONAOPS_SANDBOX" : "the default sandbox";
+        if (Directory.Exists(path))
+        {
+            error = $"{named} names the folder {Shown(root, path)}; give the sandbox's SQLite file (it is created if missing).";
+            return null;
+        }
+
+        PersonaStore store;
+        try
+        {
+            store = new PersonaStore(path);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            error = $"{named} file {Shown(root, path)} cannot be used as the sandbox ({ex.Message.TrimEnd('.')}); give a new file name, or the file a previous run created.";
+            return null;
+        }
+
         var api = new SandboxApi(store, new SandboxOptions { ApiKey = "sandbox" });
         var connection = new TavusConnection
         {
@@ -93,7 +110,7 @@ internal sealed class Target : IDisposable
             ApiKey = "sandbox",
             PrimaryHandler = () => new InProcessHandler(api),
         };
-        var shown = Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
+        var shown = Shown(root, path);
         return new Target($"the local sandbox ({shown})", connection, store)
         {
             SandboxReason = sandboxOption is not null ? "--sandbox was given" : "TAVUS_API_KEY is not set",
@@ -107,4 +124,6 @@ internal sealed class Target : IDisposable
     /// <summary>A URL for a message: without any credentials it carries.</summary>
     private static string Shown(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : url;
+
+    private static string Shown(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
 }
