@@ -317,7 +317,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            var message = ErrorMessage(text);
+            var message = ErrorMessage(connection.RedactServerText(text));
             var hint = status switch
             {
                 401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
@@ -339,7 +339,10 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         _ => ex.Message,
     };
 
-    /// <summary>Tavus uses <c>message</c> or <c>error</c> depending on the status; read either.</summary>
+    /// <summary>
+    /// Tavus uses <c>message</c> or <c>error</c> depending on the status; read either. The text given is
+    /// already redacted (<see cref="TavusConnection.RedactServerText"/>), so the cut cannot split a secret.
+    /// </summary>
     private static string? ErrorMessage(string text)
     {
         try

@@ -31,5 +31,11 @@ public sealed record TavusConnection
     /// <summary>Personas per page when listing.</summary>
     public int PageSize { get; init; } = 100;
 
+    /// <summary>
+    /// Masks the secrets the caller knows in text that came from the server (an error body may echo a
+    /// request). Applied before any such text is cut to length, so a cut never leaves part of a secret.
+    /// </summary>
+    public Func<string, string> RedactServerText { get; init; } = static text => text;
+
     public override string ToString() => $"TavusConnection {{ BaseAddress = {BaseAddress}, ApiKey = (hidden) }}";
 }

@@ -68,7 +68,7 @@ internal sealed class Target : IDisposable
                 return null;
             }
 
-            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key }, null);
+            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null);
         }
 
         if (sandboxOption is null && url is not null)
@@ -109,6 +109,7 @@ internal sealed class Target : IDisposable
             BaseAddress = new Uri("http://sandbox.personaops.invalid"),
             ApiKey = "sandbox",
             PrimaryHandler = () => new InProcessHandler(api),
+            RedactServerText = io.Redactor.Redact,
         };
         var shown = Shown(root, path);
         return new Target($"the local sandbox ({shown})", connection, store)
