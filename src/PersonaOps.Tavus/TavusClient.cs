@@ -13,12 +13,12 @@ using PersonaOps.Core.Kinds;
 
 namespace PersonaOps.Tavus;
 
-/// <summary>The outcome of a PATCH: applied, or 304 (nothing to change).</summary>
-public enum PatchOutcome
-{
-    Applied,
-    NotModified,
-}
+/// <summary>
+/// What a PATCH was answered with: success, or 304 (<see cref="NotModified"/>: "nothing to change"), and
+/// the persona the answer's body holds (null for a 204, a 304, an empty body, or one that is not a persona:
+/// Tavus does not document the body of a 200, so it proves something only when it is a persona).
+/// </summary>
+public sealed record PatchOutcome(bool NotModified, JsonObject? Persona);
 
 /// <summary>A created persona, and whether its creation had to be confirmed by listing after an unknown outcome.</summary>
 public sealed record CreatedPersona(string Id, bool RecoveredAfterUnknownOutcome);
@@ -231,19 +231,55 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         }
     }
 
-    /// <summary>Sends one JSON Patch; 304 is success with nothing changed; 409 maker_changes is reported as such.</summary>
+    /// <summary>
+    /// Sends one JSON Patch; 304 is success with nothing changed; 409 maker_changes is reported as such. What
+    /// the answer's body says is returned for the caller to judge, never trusted by its status alone.
+    /// </summary>
     public async Task<PatchOutcome> PatchPersonaAsync(string id, JsonPatchDocument patch, bool force, CancellationToken cancellationToken = default)
     {
         var path = $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
         try
         {
             using var response = await SendAsync(HttpMethod.Patch, path, patch.ToJson(), cancellationToken);
-            return response.StatusCode == HttpStatusCode.NotModified ? PatchOutcome.NotModified : PatchOutcome.Applied;
+            if (response.StatusCode == HttpStatusCode.NotModified)
+            {
+                return new PatchOutcome(NotModified: true, null);
+            }
+
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            return new PatchOutcome(NotModified: false, AnsweredPersona(text, id));
         }
         catch (TavusApiException ex) when (ex.Status == 409)
         {
             throw new MakerChangesException(id);
         }
+    }
+
+    /// <summary>
+    /// The persona <paramref name="id"/> an answer's body holds (bare or as <c>{"data": [persona]}</c>), or
+    /// null: an empty body, not JSON, another shape, another persona, or one whose two names of a field
+    /// disagree. The change was already answered with success, so a body that proves nothing is no error:
+    /// the caller reads the persona back.
+    /// </summary>
+    private static JsonObject? AnsweredPersona(string text, string id)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        JsonNode? body;
+        try
+        {
+            body = JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        var persona = body is JsonObject { Count: 1 } wrapper && wrapper[Api.ItemsField] is JsonArray { Count: 1 } data && data[0] is JsonObject inner ? inner : body as JsonObject;
+        return persona is not null && Identity.TryNormalize(persona, out var normalized, out _) && Identity.Id(normalized!) == id ? normalized : null;
     }
 
     /// <summary>Deletes a persona; false when it was already gone.</summary>

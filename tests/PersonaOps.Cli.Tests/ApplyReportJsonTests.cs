@@ -81,7 +81,7 @@ public sealed class ApplyReportJsonTests
         Resource(report, "persona.coach")["id"]!.GetValue<string>().ShouldBe(ids["Coach"]);
         Resource(report, "persona.tutor")["action"]!.GetValue<string>().ShouldBe("delete");
         Resource(report, "persona.tutor")["outcome"]!.GetValue<string>().ShouldBe("applied");
-        report["summary"]!.ToJsonString().ShouldBe("""{"add":0,"change":1,"delete":1,"unchanged":0,"failed":0,"abandoned":0,"created_elsewhere":0,"not_attempted":0}""");
+        report["summary"]!.ToJsonString().ShouldBe("""{"add":0,"change":1,"delete":1,"unchanged":0,"failed":0,"abandoned":0,"created_elsewhere":0,"not_attempted":0,"not_converged":0}""");
 
         var clean = await Run(project, "apply", "--auto-approve", "--output", "json");
 

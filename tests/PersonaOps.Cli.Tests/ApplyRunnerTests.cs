@@ -23,7 +23,10 @@ public sealed class ApplyRunnerTests
 
         public Func<JsonObject, CancellationToken, Task<(string, bool)>>? OnCreate { get; set; }
 
-        public Func<string, CancellationToken, Task<bool>>? OnPatch { get; set; }
+        public Func<string, CancellationToken, Task<(bool, JsonObject?)>>? OnPatch { get; set; }
+
+        /// <summary>What a DELETE does; by default the persona is removed and true (it existed) answered.</summary>
+        public Func<string, bool>? OnDelete { get; set; }
 
         public string Kind => PersonaOps.Core.Kinds.PersonaKind.Identity.Kind;
 
@@ -54,7 +57,8 @@ public sealed class ApplyRunnerTests
             return (id, false);
         }
 
-        public async Task<bool> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken)
+        /// <summary>By default the patch is applied and the answer is the persona, as a well-behaved API answers.</summary>
+        public async Task<(bool NotModified, JsonObject? Answer)> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken)
         {
             Calls.Enqueue($"patch {id}");
             if (OnPatch is not null)
@@ -63,13 +67,13 @@ public sealed class ApplyRunnerTests
             }
 
             Account[id] = patch.Apply(Account[id]).Document!.AsObject();
-            return false;
+            return (false, Account[id].DeepClone().AsObject());
         }
 
         public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
         {
             Calls.Enqueue($"delete {id}");
-            return Task.FromResult(Account.TryRemove(id, out _));
+            return Task.FromResult(OnDelete?.Invoke(id) ?? Account.TryRemove(id, out _));
         }
     }
 
@@ -116,7 +120,8 @@ public sealed class ApplyRunnerTests
 
         var report = await RunAsync(api, new Plan("t", [Delete("old", old), Update("coach", coach, """[{"op":"replace","path":"/system_prompt","value":"New"}]"""), Create("guide", "Guide")], []), seen: seen);
 
-        api.Calls.ShouldBe(["create Guide", "patch p-coach", "delete p-old", "list"]);
+        // The patch's answer shows the target, so it is not read back; a delete's answer shows nothing, so it is.
+        api.Calls.ShouldBe(["create Guide", "patch p-coach", "delete p-old", "get p-old", "list"]);
         report.ExitCode.ShouldBe(0);
         report.Counts.ShouldBe(new ApplyCounts(1, 1, 1, 0, 0, 0, 0, 0));
         seen.Select(r => r.Address).ShouldBe(["persona.guide", "persona.coach", "persona.old"]);
@@ -194,6 +199,86 @@ public sealed class ApplyRunnerTests
         tutorResult.Outcome.ShouldBe(ApplyOutcome.Failed);
         tutorResult.Message.ShouldBe("PATCH /v2/personas/p-tutor answered 422 Unprocessable Entity.");
         api.Calls.ShouldContain("get p-coach");
+    }
+
+    [Fact]
+    public async Task APatchAnsweredWithSuccessThatProvesNothing_IsReadBack_AndJudgedByWhatTavusShows()
+    {
+        var api = new ScriptedApi();
+        foreach (var id in new[] { "p-applied", "p-ignored", "p-already", "p-lying" })
+        {
+            api.Account[id] = Live(id, id);
+        }
+
+        const string patch = """[{"op":"replace","path":"/system_prompt","value":"New"}]""";
+        var plans = api.Account.Values.Select(p => Update(p["persona_id"]!.GetValue<string>()[2..], p.DeepClone().AsObject(), patch)).ToArray();
+        api.OnPatch = (id, _) =>
+        {
+            switch (id)
+            {
+                case "p-applied": // applied, answered with an empty 200
+                    api.Account[id]["system_prompt"] = "New";
+                    return Task.FromResult<(bool, JsonObject?)>((false, null));
+                case "p-ignored": // not applied, answered 304
+                    return Task.FromResult<(bool, JsonObject?)>((true, null));
+                case "p-already": // the change was there already: 304, and the persona shows it
+                    api.Account[id]["system_prompt"] = "New";
+                    return Task.FromResult<(bool, JsonObject?)>((true, null));
+                default: // not applied, answered 200 with the persona as it still is
+                    return Task.FromResult<(bool, JsonObject?)>((false, api.Account[id].DeepClone().AsObject()));
+            }
+        };
+
+        var report = await RunAsync(api, new Plan("t", plans, []));
+
+        string Outcome(string address) => ApplyReport.OutcomeName(report.Resources.Single(r => r.Address == address).Outcome);
+        Outcome("persona.applied").ShouldBe("applied");
+        Outcome("persona.already").ShouldBe("unchanged");
+        Outcome("persona.ignored").ShouldBe("not_converged");
+        Outcome("persona.lying").ShouldBe("not_converged");
+        report.Resources.Single(r => r.Address == "persona.lying").Fields.ShouldBe(["/system_prompt"]);
+        report.ExitCode.ShouldBe(1);
+        report.Counts.NotConverged.ShouldBe(2);
+        foreach (var id in api.Account.Keys)
+        {
+            api.Calls.Count(c => c == $"patch {id}").ShouldBe(1, "nothing is sent twice");
+            api.Calls.ShouldContain($"get {id}");
+        }
+    }
+
+    [Fact]
+    public async Task ADeleteAnsweredWithSuccess_WhosePersonaIsStillThere_IsNotConverged()
+    {
+        var api = new ScriptedApi();
+        var old = Live("p-old", "Old");
+        api.Account["p-old"] = old;
+        api.OnDelete = _ => true;
+
+        var report = await RunAsync(api, new Plan("t", [Delete("old", old)], []));
+
+        var result = report.Resources.Single();
+        result.Outcome.ShouldBe(ApplyOutcome.NotConverged);
+        result.Message.ShouldBe("Tavus answered the delete of p-old with success, but the persona is still there when read back");
+        report.ExitCode.ShouldBe(1);
+        api.Calls.ShouldBe(["delete p-old", "get p-old"]);
+    }
+
+    [Fact]
+    public async Task APatchAnsweredWithSuccess_WhosePersonaIsGoneWhenReadBack_Fails()
+    {
+        var api = new ScriptedApi();
+        var coach = Live("p-coach", "Coach");
+        api.Account["p-coach"] = coach;
+        api.OnPatch = (id, _) =>
+        {
+            api.Account.TryRemove(id, out JsonObject? _);
+            return Task.FromResult<(bool, JsonObject?)>((false, null));
+        };
+
+        var report = await RunAsync(api, new Plan("t", [Update("coach", coach, """[{"op":"replace","path":"/system_prompt","value":"New"}]""")], []));
+
+        report.Resources.Single().Outcome.ShouldBe(ApplyOutcome.Failed);
+        report.Resources.Single().Message.ShouldBe("Tavus answered the update of p-coach with success, but the persona is gone when read back");
     }
 
     [Fact]

@@ -91,8 +91,8 @@ public sealed class TavusClientTests
         await using var harness = await ClientHarness.StartAsync();
         var id = (await harness.Client.CreatePersonaAsync(Persona("A"), NoIds)).Id;
         var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
-        (await harness.Client.PatchPersonaAsync(id, patch, force: false)).ShouldBe(PatchOutcome.Applied);
-        (await harness.Client.PatchPersonaAsync(id, patch, force: false)).ShouldBe(PatchOutcome.NotModified);
+        (await harness.Client.PatchPersonaAsync(id, patch, force: false)).NotModified.ShouldBeFalse();
+        (await harness.Client.PatchPersonaAsync(id, patch, force: false)).ShouldBe(new PatchOutcome(NotModified: true, Persona: null));
         (await harness.Client.GetPersonaAsync(id))!["persona_name"]!.GetValue<string>().ShouldBe("B");
     }
 
@@ -105,7 +105,7 @@ public sealed class TavusClientTests
         var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
         var ex = await Should.ThrowAsync<MakerChangesException>(() => harness.Client.PatchPersonaAsync(id, patch, force: false));
         ex.Message.ShouldContain("--force");
-        (await harness.Client.PatchPersonaAsync(id, patch, force: true)).ShouldBe(PatchOutcome.Applied);
+        (await harness.Client.PatchPersonaAsync(id, patch, force: true)).NotModified.ShouldBeFalse();
     }
 
     [Fact]

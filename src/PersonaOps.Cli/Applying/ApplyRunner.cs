@@ -118,17 +118,45 @@ internal sealed class ApplyRunner(IReadOnlyDictionary<string, IResourceApi> apis
             }
 
             case PlanAction.Update:
+                ApiAnswer.Patched patched;
                 try
                 {
-                    return new ApiAnswer.Patched(await api.PatchAsync(id, change.Patch!, cancellationToken));
+                    var (notModified, answered) = await api.PatchAsync(id, change.Patch!, cancellationToken);
+                    patched = new ApiAnswer.Patched(notModified, answered);
                 }
                 catch (TavusApiException ex) when (ApplyClassifier.ShouldReadBack(ex.Status))
                 {
                     return new ApiAnswer.PatchRefused(ex.Status, ex.Message, await api.GetAsync(id, cancellationToken));
                 }
 
+                // A status proves nothing about what Tavus stored: unless the answer shows the target, read it back.
+                return ApplyClassifier.NeedsReadBack(change, patched)
+                    ? await ReadBackAsync(api, id, "update", patched.NotModified ? "304 (no change)" : "success", persona => patched with { ReadBack = new ReadBack(persona) }, cancellationToken)
+                    : patched;
+
             default:
-                return new ApiAnswer.Deleted(AlreadyGone: !await api.DeleteAsync(id, cancellationToken));
+                if (!await api.DeleteAsync(id, cancellationToken))
+                {
+                    return new ApiAnswer.Deleted(AlreadyGone: true);
+                }
+
+                return await ReadBackAsync(api, id, "delete", "success", persona => new ApiAnswer.Deleted(AlreadyGone: false, new ReadBack(persona)), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="id"/> after a change answered with success, for the classifier to judge; a read
+    /// that fails leaves the outcome unknown, which is a failure that says so (nothing is sent again).
+    /// </summary>
+    private static async Task<ApiAnswer> ReadBackAsync(IResourceApi api, string id, string change, string said, Func<System.Text.Json.Nodes.JsonObject?, ApiAnswer> answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return answer(await api.GetAsync(id, cancellationToken));
+        }
+        catch (TavusApiException ex)
+        {
+            return new ApiAnswer.Failed($"Tavus answered the {change} of {id} with {said}, but reading it back to confirm failed ({ex.Message}); whether it was applied is unknown, and the next plan shows it");
         }
     }
 

@@ -26,8 +26,8 @@ internal interface IResourceApi
     /// <summary>Creates a resource, never twice: when an attempt's outcome is unknown, a new resource with this name not among <paramref name="knownIds"/> is taken as it.</summary>
     Task<(string Id, bool Recovered)> CreateAsync(JsonObject body, IReadOnlySet<string> knownIds, CancellationToken cancellationToken);
 
-    /// <summary>Sends a JSON Patch; true when the API said nothing changed (304).</summary>
-    Task<bool> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken);
+    /// <summary>Sends a JSON Patch: whether the API said nothing changed (304), and the resource its answer holds, if it holds one.</summary>
+    Task<(bool NotModified, JsonObject? Answer)> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken);
 
     /// <summary>Deletes a resource; false when it was already gone.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
@@ -50,8 +50,11 @@ internal sealed class PersonaApi(TavusClient client, bool force) : IResourceApi
         return (created.Id, created.RecoveredAfterUnknownOutcome);
     }
 
-    public async Task<bool> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken) =>
-        await client.PatchPersonaAsync(id, patch, force, cancellationToken) == PatchOutcome.NotModified;
+    public async Task<(bool NotModified, JsonObject? Answer)> PatchAsync(string id, JsonPatchDocument patch, CancellationToken cancellationToken)
+    {
+        var outcome = await client.PatchPersonaAsync(id, patch, force, cancellationToken);
+        return (outcome.NotModified, outcome.Persona);
+    }
 
     public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => client.DeletePersonaAsync(id, cancellationToken);
 }

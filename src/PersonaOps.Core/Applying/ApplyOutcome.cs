@@ -23,6 +23,12 @@ public enum ApplyOutcome
 
     /// <summary>Another apply created the same persona at the same time; one copy was kept (see <see cref="CreateRace"/>).</summary>
     CreatedElsewhere,
+
+    /// <summary>
+    /// The API answered with success, but the persona, as it answered or as read back, is not the target on
+    /// the fields <see cref="ResourceResult.Fields"/> names: Tavus did not do (all of) what it said it did.
+    /// </summary>
+    NotConverged,
 }
 
 /// <summary>What the API answered to one change, as the runner saw it: the input of <see cref="ApplyClassifier.Classify"/>.</summary>
@@ -35,8 +41,13 @@ public abstract record ApiAnswer
     /// <summary>A create answered with an id; <paramref name="Recovered"/>: found by listing after an answer was lost.</summary>
     public sealed record Created(string Id, bool Recovered) : ApiAnswer;
 
-    /// <summary>A PATCH answered with success; <paramref name="NotModified"/>: 304, nothing changed.</summary>
-    public sealed record Patched(bool NotModified) : ApiAnswer;
+    /// <summary>
+    /// A PATCH answered with success (<paramref name="NotModified"/>: 304, "nothing changed"), and the evidence
+    /// of what it did: <paramref name="Answer"/>, the persona the answer's body holds (null for an empty or
+    /// non-persona body, a 204, a 304), and <paramref name="ReadBack"/>, what a GET showed afterwards, read
+    /// when the answer proves nothing (see <see cref="ApplyClassifier.NeedsReadBack"/>).
+    /// </summary>
+    public sealed record Patched(bool NotModified, JsonObject? Answer = null, ReadBack? ReadBack = null) : ApiAnswer;
 
     /// <summary>
     /// A PATCH refused with <paramref name="Status"/> (a 400 or 422 after an earlier attempt may have been
@@ -44,8 +55,11 @@ public abstract record ApiAnswer
     /// </summary>
     public sealed record PatchRefused(int? Status, string Message, JsonObject? ReadBack) : ApiAnswer;
 
-    /// <summary>A delete answered with success; <paramref name="AlreadyGone"/>: the persona did not exist any more.</summary>
-    public sealed record Deleted(bool AlreadyGone) : ApiAnswer;
+    /// <summary>
+    /// A delete answered with success; <paramref name="AlreadyGone"/>: the persona did not exist any more.
+    /// <paramref name="ReadBack"/>: what a GET showed afterwards (a persona still there was not deleted).
+    /// </summary>
+    public sealed record Deleted(bool AlreadyGone, ReadBack? ReadBack = null) : ApiAnswer;
 
     /// <summary>The request failed (an API error, a transport failure with retries exhausted, ...).</summary>
     public sealed record Failed(string Message) : ApiAnswer;
@@ -54,9 +68,15 @@ public abstract record ApiAnswer
     public sealed record Abandoned : ApiAnswer;
 }
 
+/// <summary>What a GET of a persona showed after a change: <paramref name="Persona"/>, or null when it is gone.</summary>
+public sealed record ReadBack(JsonObject? Persona);
+
 /// <summary>The result for one resource: its address, kind, action, id (the created id for creates), outcome and a message.</summary>
 public sealed record ResourceResult(string Address, string Kind, PlanAction Action, string? Id, ApplyOutcome Outcome, string Message)
 {
+    /// <summary>For <see cref="ApplyOutcome.NotConverged"/>: the planned fields (JSON Pointers into spec) the persona does not show.</summary>
+    public IReadOnlyList<string> Fields { get; init; } = [];
+
     /// <summary>True when the resource is now as planned.</summary>
     public bool Succeeded => Outcome is ApplyOutcome.Applied or ApplyOutcome.Unchanged;
 }
@@ -78,6 +98,14 @@ public static class ApplyClassifier
     /// </summary>
     public static bool ShouldReadBack(int? status) => status is 400 or 422;
 
+    /// <summary>
+    /// Whether a PATCH answered with success must be confirmed by a GET: unless the answer's body is a persona
+    /// that shows every planned field, it proves nothing (an empty or other body, a 204, a 304, a persona that
+    /// is not the target), so the persona is read back before the change is called applied or unchanged.
+    /// </summary>
+    public static bool NeedsReadBack(PreparedChange change, ApiAnswer.Patched patched) =>
+        patched.ReadBack is null && (patched.NotModified || patched.Answer is not { } answer || change.Patch is not { } patch || Convergence.Unconverged(patch, answer).Count > 0);
+
     /// <param name="knownIds">The ids known before this create was sent (listed when planning, and created by this run so far).</param>
     public static ResourceResult Classify(PreparedChange change, ApiAnswer answer, IReadOnlySet<string> knownIds)
     {
@@ -87,16 +115,17 @@ public static class ApplyClassifier
             (_, ApiAnswer.Abandoned) => Result(change, change.Action == PlanAction.Create ? null : liveId, ApplyOutcome.Abandoned, AbandonedMessage),
             (_, ApiAnswer.Failed failed) => Result(change, change.Action == PlanAction.Create ? null : liveId, ApplyOutcome.Failed, failed.Message),
             (PlanAction.Create, ApiAnswer.Created created) => Created(change, created, knownIds),
-            (PlanAction.Update, ApiAnswer.Patched patched) => patched.NotModified
-                ? Result(change, liveId, ApplyOutcome.Unchanged, $"updated {liveId} (Tavus reported no change)")
-                : Result(change, liveId, ApplyOutcome.Applied, $"updated {liveId}"),
+            (PlanAction.Update, ApiAnswer.Patched patched) => Patched(change, patched),
             (PlanAction.Update, ApiAnswer.PatchRefused refused) =>
                 refused.ReadBack is { } now && change.Patch is { } patch && ShouldReadBack(refused.Status) && ApplyPreparation.IsApplied(patch, now)
                     ? Result(change, liveId, ApplyOutcome.Applied, $"updated {liveId} (confirmed by reading back after an interrupted request)")
                     : Result(change, liveId, ApplyOutcome.Failed, refused.Message),
-            (PlanAction.Delete, ApiAnswer.Deleted deleted) => deleted.AlreadyGone
-                ? Result(change, liveId, ApplyOutcome.Unchanged, $"already gone: {liveId}")
-                : Result(change, liveId, ApplyOutcome.Applied, $"deleted {liveId}"),
+            (PlanAction.Delete, ApiAnswer.Deleted deleted) => deleted switch
+            {
+                { AlreadyGone: true } => Result(change, liveId, ApplyOutcome.Unchanged, $"already gone: {liveId}"),
+                { ReadBack.Persona: not null } => Result(change, liveId, ApplyOutcome.NotConverged, $"Tavus answered the delete of {liveId} with success, but the persona is still there when read back"),
+                _ => Result(change, liveId, ApplyOutcome.Applied, $"deleted {liveId}"),
+            },
             _ => Result(change, liveId, ApplyOutcome.Failed, $"the API's answer ({answer.GetType().Name}) does not fit a {ApplyReport.ActionName(change.Action)}"),
         };
     }
@@ -119,6 +148,47 @@ public static class ApplyClassifier
     /// </summary>
     public static bool IsPlausibleId(string id) =>
         id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>
+    /// A PATCH answered with success, judged by what Tavus shows, never by its status alone: applied when the
+    /// answer or the read-back shows the target on every planned field (unchanged for a 304 that does),
+    /// not converged (the fields named) when it does not, failed when the persona is gone or nothing was read.
+    /// </summary>
+    private static ResourceResult Patched(PreparedChange change, ApiAnswer.Patched patched)
+    {
+        var liveId = change.Plan.LiveId;
+        var said = patched.NotModified ? "304 (no change)" : "success";
+        if (change.Patch is not { } patch)
+        {
+            return Result(change, liveId, ApplyOutcome.Failed, "the plan has no patch to confirm");
+        }
+
+        if (!NeedsReadBack(change, patched with { ReadBack = null }))
+        {
+            return Result(change, liveId, ApplyOutcome.Applied, $"updated {liveId}");
+        }
+
+        if (patched.ReadBack is not { } readBack)
+        {
+            return Result(change, liveId, ApplyOutcome.Failed, $"Tavus answered the update of {liveId} with {said}, but its answer does not show the result and the persona was not read back; the next plan shows what was stored");
+        }
+
+        if (readBack.Persona is not { } now)
+        {
+            return Result(change, liveId, ApplyOutcome.Failed, $"Tavus answered the update of {liveId} with {said}, but the persona is gone when read back");
+        }
+
+        var unconverged = Convergence.Unconverged(patch, now);
+        if (unconverged.Count > 0)
+        {
+            return Result(change, liveId, ApplyOutcome.NotConverged,
+                $"Tavus answered the update of {liveId} with {said}, but reading it back, {Convergence.Describe(unconverged)} {(unconverged.Count == 1 ? "is" : "are")} not as planned") with { Fields = unconverged };
+        }
+
+        return patched.NotModified
+            ? Result(change, liveId, ApplyOutcome.Unchanged, $"updated {liveId} (Tavus reported no change; reading back shows it already as planned)")
+            : Result(change, liveId, ApplyOutcome.Applied, $"updated {liveId} (confirmed by reading back)");
+    }
 
     private static ResourceResult Created(PreparedChange change, ApiAnswer.Created created, IReadOnlySet<string> knownIds)
     {

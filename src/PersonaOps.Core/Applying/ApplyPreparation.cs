@@ -161,59 +161,8 @@ public static class ApplyPreparation
     /// omitted counts as set). Used when a PATCH was committed but its answer lost, and the retry was then
     /// refused because, for example, its remove found nothing left to remove.
     /// </summary>
-    public static bool IsApplied(JsonPatchDocument patch, JsonNode now, Schema.KindSchema? schema = null)
-    {
-        var secrets = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var op in patch.Operations.Where(o => o.HasValue))
-        {
-            Schema.PersonaShape.VisitSecrets(Wrap(op.Path, op.Value), (pointer, _) => secrets.Add(pointer.Text), schema);
-        }
-
-        foreach (var op in patch.Operations)
-        {
-            var present = op.Path.TryResolve(now, out var value);
-            switch (op.Op)
-            {
-                case PatchOp.Remove when present:
-                    return false;
-                case PatchOp.Add or PatchOp.Replace when !present && !secrets.Contains(op.Path.Text):
-                    return false;
-                case PatchOp.Add or PatchOp.Replace when present && !MatchesAllowingSecrets(op.Value, value, op.Path, secrets):
-                    return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool MatchesAllowingSecrets(JsonNode? expected, JsonNode? actual, JsonPointer at, HashSet<string> secrets)
-    {
-        if (secrets.Contains(at.Text))
-        {
-            return actual is null || JsonEquality.DeepEquals(expected, actual) || (actual is JsonValue v && v.TryGetValue<string>(out var s) && Secrets.IsMask(s));
-        }
-
-        if (expected is JsonObject e && actual is JsonObject a)
-        {
-            return e.All(p => a.TryGetPropertyValue(p.Key, out var child)
-                ? MatchesAllowingSecrets(p.Value, child, at.Append(p.Key), secrets)
-                : secrets.Contains(at.Append(p.Key).Text));
-        }
-
-        return JsonEquality.DeepEquals(expected, actual);
-    }
-
-    /// <summary>A persona-shaped document holding <paramref name="value"/> at <paramref name="path"/>, to find the secrets in it.</summary>
-    private static JsonNode? Wrap(JsonPointer path, JsonNode? value)
-    {
-        var node = value?.DeepClone();
-        foreach (var token in path.Tokens.Reverse())
-        {
-            node = new JsonObject { [token] = node };
-        }
-
-        return node;
-    }
+    public static bool IsApplied(JsonPatchDocument patch, JsonNode now, Schema.KindSchema? schema = null) =>
+        Convergence.Unconverged(patch, now, schema).Count == 0;
 
     private static string? Resolve(PersonaPlan plan, SecretBinding secret, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
     {

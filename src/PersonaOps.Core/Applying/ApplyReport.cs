@@ -3,7 +3,11 @@ using PersonaOps.Core.Planning;
 namespace PersonaOps.Core.Applying;
 
 /// <summary>How many resources ended how. <see cref="Add"/>, <see cref="Change"/> and <see cref="Delete"/> count applied changes only; together with the rest they count every resource once.</summary>
-public sealed record ApplyCounts(int Add, int Change, int Delete, int Unchanged, int Failed, int Abandoned, int CreatedElsewhere, int NotAttempted);
+public sealed record ApplyCounts(int Add, int Change, int Delete, int Unchanged, int Failed, int Abandoned, int CreatedElsewhere, int NotAttempted)
+{
+    /// <summary>Changes Tavus answered with success but does not show (added after the others: the JSON field <c>not_converged</c>).</summary>
+    public int NotConverged { get; init; }
+}
 
 /// <summary>
 /// What an apply did: a value, made once the runner is done, rendered as text or JSON. Per resource its
@@ -43,7 +47,10 @@ public sealed record ApplyReport(string Target, IReadOnlyList<ResourceResult> Re
         Count(ApplyOutcome.Failed),
         Count(ApplyOutcome.Abandoned),
         Count(ApplyOutcome.CreatedElsewhere),
-        Count(ApplyOutcome.NotAttempted));
+        Count(ApplyOutcome.NotAttempted))
+    {
+        NotConverged = Count(ApplyOutcome.NotConverged),
+    };
 
     /// <summary>True when every resource is now as planned: applied or unchanged.</summary>
     public bool Complete => Resources.All(r => r.Succeeded);
@@ -68,6 +75,7 @@ public sealed record ApplyReport(string Target, IReadOnlyList<ResourceResult> Re
         ApplyOutcome.Failed => "failed",
         ApplyOutcome.Abandoned => "abandoned",
         ApplyOutcome.CreatedElsewhere => "created_elsewhere",
+        ApplyOutcome.NotConverged => "not_converged",
         _ => "not_attempted",
     };
 

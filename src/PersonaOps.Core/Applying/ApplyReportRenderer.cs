@@ -13,7 +13,7 @@ public static class ApplyReportRenderer
 {
     /// <summary>The line printed when one resource finishes: <c>persona.coach: created p123</c>.</summary>
     public static string Line(ResourceResult result) =>
-        $"{result.Address}: {(result.Outcome == ApplyOutcome.Failed ? "failed: " : "")}{result.Message}";
+        $"{result.Address}: {result.Outcome switch { ApplyOutcome.Failed => "failed: ", ApplyOutcome.NotConverged => "not converged: ", _ => "" }}{result.Message}";
 
     /// <summary>The closing lines on stdout: the counts, then each change that was not attempted.</summary>
     public static string Summary(ApplyReport report)
@@ -34,7 +34,10 @@ public static class ApplyReportRenderer
 
         var abandoned = Count(ApplyOutcome.Abandoned);
         var raced = Count(ApplyOutcome.CreatedElsewhere);
-        text.Append($"Apply {(report.Interrupted ? "interrupted" : "incomplete")}. Personas: {done}, {Count(ApplyOutcome.Failed)} failed, ")
+        var unconverged = Count(ApplyOutcome.NotConverged);
+        text.Append($"Apply {(report.Interrupted ? "interrupted" : "incomplete")}. Personas: {done}, ")
+            .Append(unconverged > 0 ? $"{unconverged} not converged, " : "")
+            .Append($"{Count(ApplyOutcome.Failed)} failed, ")
             .Append(abandoned > 0 ? $"{abandoned} abandoned, " : "")
             .Append(raced > 0 ? $"{raced} created by another apply at the same time, " : "")
             .Append($"{Count(ApplyOutcome.NotAttempted)} not attempted.\n");
@@ -57,6 +60,8 @@ public static class ApplyReportRenderer
 
         lines.Add(report.Resources.Any(r => r.Outcome == ApplyOutcome.CreatedElsewhere)
             ? "personaops: error: another apply ran against this account at the same time. Each persona was kept once; run plan to see the result, and run applies in one concurrency group (see the README)."
+            : report.Resources.Any(r => r.Outcome == ApplyOutcome.NotConverged)
+                ? "personaops: error: Tavus answered some changes with success but does not show them (not converged above); nothing was sent again. Run plan to see what differs, and apply again or check the persona in Tavus."
             : report.Interrupted
                 ? "personaops: error: apply was interrupted; run it again: it plans afresh and picks up where this run stopped, without creating anything twice."
                 : "personaops: error: not every change was applied; fix the failures above and run apply again: it picks up where this run stopped.");
@@ -83,18 +88,31 @@ public static class ApplyReportRenderer
                 ["abandoned"] = counts.Abandoned,
                 ["created_elsewhere"] = counts.CreatedElsewhere,
                 ["not_attempted"] = counts.NotAttempted,
+                ["not_converged"] = counts.NotConverged,
             },
-            ["resources"] = new JsonArray([.. report.Resources.Select(r => (JsonNode)new JsonObject
-            {
-                ["address"] = r.Address,
-                ["kind"] = r.Kind,
-                ["action"] = ApplyReport.ActionName(r.Action),
-                ["id"] = r.Id,
-                ["outcome"] = ApplyReport.OutcomeName(r.Outcome),
-                ["message"] = r.Message,
-            })]),
+            ["resources"] = new JsonArray([.. report.Resources.Select(Resource)]),
             ["warnings"] = new JsonArray([.. report.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]),
         };
         return Rendering.JsonText.Write(document) + "\n";
+    }
+
+    /// <summary>One resource of the JSON report; <c>fields</c> (the planned fields Tavus does not show) only where there are some.</summary>
+    private static JsonNode Resource(ResourceResult r)
+    {
+        var resource = new JsonObject
+        {
+            ["address"] = r.Address,
+            ["kind"] = r.Kind,
+            ["action"] = ApplyReport.ActionName(r.Action),
+            ["id"] = r.Id,
+            ["outcome"] = ApplyReport.OutcomeName(r.Outcome),
+            ["message"] = r.Message,
+        };
+        if (r.Fields.Count > 0)
+        {
+            resource["fields"] = new JsonArray([.. r.Fields.Select(f => (JsonNode)JsonValue.Create(Validation.FieldPath.Display(f)))]);
+        }
+
+        return resource;
     }
 }

@@ -163,7 +163,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
 
     private bool IsIgnored(JsonPointer pointer) => ignore.Any(pointer.StartsWith);
 
-    private static bool Equivalent(JsonNode? live, bool inLive, JsonNode? desired, SchemaField? member)
+    internal static bool Equivalent(JsonNode? live, bool inLive, JsonNode? desired, SchemaField? member)
     {
         if (!inLive || live is null)
         {

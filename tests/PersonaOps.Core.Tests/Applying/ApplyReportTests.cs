@@ -28,12 +28,16 @@ public sealed class ApplyReportTests
 
     private static readonly HashSet<string> Known = ["p-coach", "p-tutor", "p-other"];
 
+    /// <summary>A PATCH answered with success whose read-back shows the coach's target.</summary>
+    private static ApiAnswer.Patched Confirmed(bool notModified) =>
+        new(notModified, null, new ReadBack(Change("persona.coach").Patch!.Apply(Coach).Document!.AsObject()));
+
     private static ResourceResult Answer(string address, ApiAnswer answer) => ApplyClassifier.Classify(Change(address), answer, Known);
 
     private static ApplyReport AllDone() => Report(false, null,
         Answer("persona.guide", new ApiAnswer.Created("p-guide", false)),
         Answer("persona.mentor", new ApiAnswer.Created("p-mentor", false)),
-        Answer("persona.coach", new ApiAnswer.Patched(NotModified: true)),
+        Answer("persona.coach", Confirmed(notModified: true)),
         Answer("persona.tutor", new ApiAnswer.Deleted(AlreadyGone: false)));
 
     [Fact]
@@ -93,7 +97,7 @@ public sealed class ApplyReportTests
         var report = Report(false, ["some warning"],
             Answer("persona.guide", new ApiAnswer.Created("p-guide", false)),
             CreateRace.Lost(race, null),
-            Answer("persona.coach", new ApiAnswer.Patched(false)),
+            Answer("persona.coach", Confirmed(notModified: false)),
             Answer("persona.tutor", new ApiAnswer.Deleted(false)));
 
         var lost = report.Resources.Single(r => r.Address == "persona.mentor");
@@ -120,7 +124,7 @@ public sealed class ApplyReportTests
         var report = Report(true, ["a warning"],
             Answer("persona.guide", new ApiAnswer.Created("p-guide", false)),
             Answer("persona.mentor", new ApiAnswer.Failed("POST answered 400: \"bad\" + <worse>")),
-            Answer("persona.coach", new ApiAnswer.Patched(false)),
+            Answer("persona.coach", Confirmed(notModified: false)),
             null);
 
         var json = JsonNode.Parse(ApplyReportRenderer.Json(report))!.AsObject();
@@ -129,7 +133,7 @@ public sealed class ApplyReportTests
         json["target"]!.GetValue<string>().ShouldBe("the test account");
         json["complete"]!.GetValue<bool>().ShouldBeFalse();
         json["interrupted"]!.GetValue<bool>().ShouldBeTrue();
-        json["summary"]!.ToJsonString().ShouldBe("""{"add":1,"change":1,"delete":0,"unchanged":1,"failed":1,"abandoned":0,"created_elsewhere":0,"not_attempted":1}""");
+        json["summary"]!.ToJsonString().ShouldBe("""{"add":1,"change":1,"delete":0,"unchanged":1,"failed":1,"abandoned":0,"created_elsewhere":0,"not_attempted":1,"not_converged":0}""");
         var resources = json["resources"]!.AsArray();
         resources.Select(r => $"{r!["address"]} {r["action"]} {r["id"]?.GetValue<string>() ?? "null"} {r["outcome"]}").ShouldBe([
             "persona.guide create p-guide applied",

@@ -52,15 +52,57 @@ public sealed class ClassifierTests
         result.Message.ShouldNotContain("\u001b");
     }
 
+    /// <summary>The coach as the update makes it: the planned prompt, the model removed.</summary>
+    private static JsonObject Target() => new() { ["persona_id"] = "p-coach", ["persona_name"] = "Coach", ["system_prompt"] = "New", ["layers"] = new JsonObject { ["llm"] = new JsonObject() } };
+
     [Fact]
-    public void APatch_IsApplied_AndA304_IsUnchanged()
+    public void APatchWhoseAnswerIsTheTarget_IsApplied_WithoutReadingBack()
     {
-        ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(NotModified: false), Known)
+        var answered = new ApiAnswer.Patched(NotModified: false, Answer: Target());
+
+        ApplyClassifier.NeedsReadBack(Updating, answered).ShouldBeFalse();
+        ApplyClassifier.Classify(Updating, answered, Known)
             .ShouldBe(new ResourceResult("persona.coach", "persona", PlanAction.Update, "p-coach", ApplyOutcome.Applied, "updated p-coach"));
-        var unchanged = ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(NotModified: true), Known);
+    }
+
+    [Fact]
+    public void APatchWhoseAnswerProvesNothing_IsReadBack_AndAppliedOnlyWhenTheReadBackShowsTheTarget()
+    {
+        // An empty or other body, a 204, a 304, or a 200 whose persona is still the old one: none is proof.
+        foreach (var answered in new ApiAnswer.Patched[] { new(false), new(false, Answer: Coach), new(true), new(true, Answer: Target()) })
+        {
+            ApplyClassifier.NeedsReadBack(Updating, answered).ShouldBeTrue(answered.ToString());
+        }
+
+        ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(false, Coach, new ReadBack(Target())), Known)
+            .ShouldBe(new ResourceResult("persona.coach", "persona", PlanAction.Update, "p-coach", ApplyOutcome.Applied, "updated p-coach (confirmed by reading back)"));
+        var unchanged = ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(true, null, new ReadBack(Target())), Known);
         unchanged.Outcome.ShouldBe(ApplyOutcome.Unchanged);
-        unchanged.Message.ShouldBe("updated p-coach (Tavus reported no change)");
+        unchanged.Message.ShouldBe("updated p-coach (Tavus reported no change; reading back shows it already as planned)");
         unchanged.Succeeded.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData(false, "success")]
+    [InlineData(true, "304 (no change)")]
+    public void APatchAnsweredWithSuccess_ThatTheReadBackDoesNotShow_IsNotConverged_NamingTheFields(bool notModified, string said)
+    {
+        var result = ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(notModified, null, new ReadBack(Coach)), Known);
+
+        result.Outcome.ShouldBe(ApplyOutcome.NotConverged);
+        result.Succeeded.ShouldBeFalse();
+        // The model is removed, and Tavus chooses one then: whichever it shows is as planned.
+        result.Fields.ShouldBe(["/system_prompt"]);
+        result.Message.ShouldBe($"Tavus answered the update of p-coach with {said}, but reading it back, system_prompt is not as planned");
+        ApplyReportRenderer.Line(result).ShouldStartWith("persona.coach: not converged: Tavus answered");
+    }
+
+    [Fact]
+    public void APatchAnsweredWithSuccess_WhosePersonaIsGoneOrWasNotRead_Fails()
+    {
+        ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(false, null, new ReadBack(null)), Known).Message
+            .ShouldBe("Tavus answered the update of p-coach with success, but the persona is gone when read back");
+        ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(false), Known).Outcome.ShouldBe(ApplyOutcome.Failed);
     }
 
     [Fact]
@@ -136,7 +178,7 @@ public sealed class ClassifierTests
     public void AnAnswerThatDoesNotFitTheAction_IsAFailure_NotASuccess()
     {
         ApplyClassifier.Classify(Creating, new ApiAnswer.Deleted(AlreadyGone: false), Known).Outcome.ShouldBe(ApplyOutcome.Failed);
-        ApplyClassifier.Classify(Deleting, new ApiAnswer.Patched(NotModified: false), Known).Outcome.ShouldBe(ApplyOutcome.Failed);
+        ApplyClassifier.Classify(Deleting, new ApiAnswer.Patched(NotModified: false, Answer: Target()), Known).Outcome.ShouldBe(ApplyOutcome.Failed);
     }
 
     [Fact]
