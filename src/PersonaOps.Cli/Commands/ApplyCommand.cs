@@ -101,11 +101,53 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
-        // After a confirmation, time has passed: read the account again. With --auto-approve the plan's own
-        // listing is seconds old, and a second one would cost N/100 requests for nothing.
-        var current = options.AutoApprove ? run.Live : await api.ListAsync(cancellationToken);
+        // After a confirmation, time has passed: read the account again, and apply only what was shown. With
+        // --auto-approve the plan's own listing is seconds old, and a second one would cost N/100 requests
+        // for nothing (two applies at once are settled by the create-race rule).
+        var current = options.AutoApprove ? run.Live : await ListAgainAsync(io, api, plan, cancellationToken);
+        if (current is null)
+        {
+            return ExitCodes.StalePlan;
+        }
+
         var live = ApplyPreparation.IndexById(current);
         return await ExecuteAsync(io, plan, Apis(api), live, live.Keys, arguments.Parallelism, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The account as it is after the "yes", or null (after saying why; exit 3, as a stale saved plan) when
+    /// anything the confirmed plan touches changed since it was shown: a persona it updates or deletes was
+    /// edited or is gone, or one now has the name of a persona it creates. What was confirmed is applied, or
+    /// nothing: never a plan made from a view that no longer holds.
+    /// </summary>
+    private static async Task<IReadOnlyList<JsonObject>?> ListAgainAsync(IOContext io, PersonaApi api, Plan plan, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<JsonObject> current;
+        try
+        {
+            current = await api.ListAsync(cancellationToken);
+        }
+        catch (TavusApiException ex)
+        {
+            io.Error.WriteLine($"personaops: error: could not read the live personas again after the confirmation: {ex.Message}; nothing was applied.");
+            return null;
+        }
+
+        Workflow.RedactSecretsOf(io, current);
+        var byId = ApplyPreparation.IndexById(current).ToDictionary(p => p.Key, p => (JsonObject?)p.Value, StringComparer.Ordinal);
+        var check = StaleCheck.Check(plan, current, byId);
+        if (!check.IsStale)
+        {
+            return current;
+        }
+
+        io.Error.WriteLine("personaops: error: the account changed after the plan above was shown, so that plan is stale; nothing was applied. Run apply again to review a new plan.");
+        foreach (var stale in check.Stale)
+        {
+            io.Error.WriteLine($"  - {stale.Message}");
+        }
+
+        return null;
     }
 
     /// <summary>The API adapter of every kind apply may change, by kind.</summary>
