@@ -336,4 +336,58 @@ public sealed class ReconcileTests
         show.ExitCode.ShouldBe(0, show.Stderr);
         show.Stdout.ShouldBe(plan.Stdout);
     }
+
+    [Theory]
+    [InlineData("apply", "--auto-approve")]
+    [InlineData("plan")]
+    [InlineData("drift")]
+    public async Task Only_NeverLetsAManifestFoundByName_TakeAPersonaAnotherManifestPinsById(params string[] command)
+    {
+        using var project = new TempProject();
+        var pinned = WithStore(project, store => store.Create(new JsonObject { ["persona_name"] = "Shared", ["system_prompt"] = "Live prompt." })).Id;
+        project.Write("personas/a.yaml", TempProject.Manifest("a", "Shared", "A's prompt."));
+        project.Write("personas/b.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: b\n  id: {pinned}\nspec:\n  persona_name: Renamed\n  system_prompt: B's prompt.\n");
+
+        var whole = await Run(project, [.. command]);
+        var only = await Run(project, [.. command, "--only", "a"]);
+
+        foreach (var result in new[] { whole, only })
+        {
+            result.ExitCode.ShouldBe(1, result.Stdout + result.Stderr);
+            result.Stderr.ShouldContain($"both manage persona {pinned}; pin each to its own persona with metadata.id.");
+            result.Stderr.ShouldContain("PO5003");
+        }
+
+        only.Stdout.ShouldNotContain("will be updated");
+        Live(project).Body["system_prompt"]!.GetValue<string>().ShouldBe("Live prompt.");
+    }
+
+    [Fact]
+    public async Task Only_StillNarrowsWhatIsPlannedAndApplied_ToTheManifestsNamed()
+    {
+        using var project = new TempProject();
+        project.Write("personas/a.yaml", TempProject.Manifest("a", "Alpha", "A's prompt."));
+        project.Write("personas/b.yaml", TempProject.Manifest("b", "Beta", "B's prompt."));
+
+        var apply = await Run(project, "apply", "--auto-approve", "--only", "a");
+
+        apply.ExitCode.ShouldBe(0, apply.Stderr);
+        apply.Stdout.ShouldContain("Plan: 1 to add, 0 to change, 0 to delete.");
+        WithStore(project, store => store.List("user", 100, 0).Page.Select(p => p.Body["persona_name"]!.GetValue<string>()).ToArray()).ShouldBe(["Alpha"]);
+    }
+
+    [Fact]
+    public async Task Only_ChecksTheWholeSet_SoAManifestThatCannotBeResolved_IsNamed_AndNothingIsSent()
+    {
+        using var project = new TempProject();
+        project.Write("personas/a.yaml", TempProject.Manifest("a", "Alpha", "A's prompt."));
+        project.Write("personas/b.yaml", TempProject.Manifest("b", "${env:B_NAME}", "B's prompt."));
+
+        var plan = await Run(project, "plan", "--only", "a");
+
+        plan.ExitCode.ShouldBe(1, plan.Stdout);
+        plan.Stderr.ShouldContain("B_NAME is not set");
+        plan.Stderr.ShouldContain("--only a changes only the manifests named, but checks which persona every manifest manages");
+        plan.Stdout.ShouldBeEmpty();
+    }
 }

@@ -85,8 +85,11 @@ internal static class Workflow
     /// Reads and validates the manifests, then resolves them (<see cref="DesiredResolver"/>): the environment
     /// must hold the variables they reference (every one for apply, <paramref name="requireSecrets"/>), and
     /// no two may resolve to one persona_name. Diagnostics go to stderr. Null when any is an error.
+    /// With --only, the manifests named are resolved as above, and every other manifest too, for identity
+    /// (its ordinary variables; its secrets are never needed): --only narrows what is changed, never what is
+    /// checked, so a manifest found by name cannot take a persona another manifest manages.
     /// </summary>
-    public static ResolveResult? LoadManifests(IOContext io, WorkflowArguments arguments, bool requireSecrets)
+    public static LoadedManifests? LoadManifests(IOContext io, WorkflowArguments arguments, bool requireSecrets)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -109,6 +112,7 @@ internal static class Workflow
         }
 
         var manifests = result.Manifests;
+        ResolveResult? everything = null;
         if (arguments.Only.Count > 0)
         {
             var unknown = arguments.Only.Where(n => manifests.All(m => m.Name != n)).ToArray();
@@ -118,6 +122,7 @@ internal static class Workflow
                 return null;
             }
 
+            everything = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets: false);
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
         }
 
@@ -145,7 +150,31 @@ internal static class Workflow
             return null;
         }
 
-        return resolved;
+        if (everything is not null)
+        {
+            // The problems of the manifests not named (those of the named ones were reported above).
+            var selected = resolved.Resources.Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
+            var others = everything.Diagnostics.Where(d => d.IsError && !resolved.Diagnostics.Any(r => r.Address == d.Address && r.Code == d.Code && r.Position == d.Position)).ToArray();
+            foreach (var diagnostic in others)
+            {
+                io.Error.WriteLine(DiagnosticFormatter.FormatText(diagnostic));
+            }
+
+            if (others.Length > 0)
+            {
+                io.Error.WriteLine($"personaops: error: {string.Join(" ", arguments.Only.Select(n => "--only " + n))} changes only the manifests named, but checks which persona every manifest manages, so that none takes a persona another one manages; {others.Length} problem(s) above stop that check. Nothing was sent to the API.");
+                return null;
+            }
+
+            foreach (var name in everything.SecretVariables)
+            {
+                io.Redactor.Add(io.Environment(name));
+            }
+
+            return new LoadedManifests(everything, selected);
+        }
+
+        return new LoadedManifests(resolved, null);
     }
 
     /// <summary>Chooses the target and says which on stderr. Null (and a message) when none can be chosen.</summary>
@@ -224,7 +253,7 @@ internal static class Workflow
     }
 
     /// <summary>Reads the live personas and computes the plan, with the listing it was made from. Null (after saying why) on failure.</summary>
-    private static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanAsync(IOContext io, WorkflowArguments arguments, ResolveResult manifests, Target target, TavusClient client, CancellationToken cancellationToken)
+    private static async Task<(Plan Plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live)?> PlanAsync(IOContext io, WorkflowArguments arguments, LoadedManifests manifests, Target target, TavusClient client, CancellationToken cancellationToken)
     {
         IReadOnlyList<System.Text.Json.Nodes.JsonObject> live;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -241,8 +270,8 @@ internal static class Workflow
         }
 
         clock.Restart();
-        var plan = Planner.Create(target.Description, manifests, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets });
-        Timing(io, arguments, $"planned {manifests.Resources.Count} manifest(s)", clock);
+        var plan = manifests.Narrow(Planner.Create(target.Description, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets }));
+        Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
             io.Error.WriteLine(DiagnosticFormatter.FormatText(error));
@@ -303,6 +332,25 @@ internal static class Workflow
             io.Error.WriteLine($"personaops: {step} in {clock.Elapsed.TotalMilliseconds:F0} ms");
         }
     }
+}
+
+/// <summary>
+/// The resolved manifests a plan is made from: every manifest, and with --only the addresses of those named
+/// (<see cref="Selected"/>; null: all). Identity and the double-claim check run over all of them; the plan
+/// is then narrowed to the ones named (<see cref="Narrow"/>).
+/// </summary>
+internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<string>? Selected)
+{
+    /// <summary>
+    /// <paramref name="plan"/>, made from every manifest, with only the manifests named and their errors, plus
+    /// every two-manifests-one-persona error (PO5003): it is reported on the second manifest, which may be one
+    /// not named while the first is, and a claim between any two means one of them would write another's persona.
+    /// </summary>
+    public Plan Narrow(Plan plan) => Selected is null ? plan : plan with
+    {
+        Personas = [.. plan.Personas.Where(p => Selected.Contains(p.Address))],
+        Errors = [.. plan.Errors.Where(e => (e.Address is { } address && Selected.Contains(address)) || e.Code == DiagnosticCatalog.ClaimedTwice.Code)],
+    };
 }
 
 /// <summary>A plan made against the account, with the target, services and client that made it, for the command to use and then dispose.</summary>
