@@ -53,7 +53,10 @@ public sealed class ApplyRunnerTests
             }
 
             var id = "p-" + body["persona_name"]!.GetValue<string>().ToLowerInvariant();
-            Account[id] = new JsonObject { ["persona_id"] = id, ["persona_name"] = body["persona_name"]!.DeepClone(), ["created_at"] = "2026-12-02T10:00:00Z" };
+            var stored = body.DeepClone().AsObject();
+            stored["persona_id"] = id;
+            stored["created_at"] = "2026-12-02T10:00:00Z";
+            Account[id] = stored;
             return (id, false);
         }
 
@@ -279,6 +282,30 @@ public sealed class ApplyRunnerTests
 
         report.Resources.Single().Outcome.ShouldBe(ApplyOutcome.Failed);
         report.Resources.Single().Message.ShouldBe("Tavus answered the update of p-coach with success, but the persona is gone when read back");
+    }
+
+    [Fact]
+    public async Task ACreateThatTavusStoredWithoutAField_IsNotConverged_FromTheListingAfterTheCreates_WithNoExtraRequest()
+    {
+        var api = new ScriptedApi();
+        api.OnCreate = (body, _) =>
+        {
+            var id = "p-guide";
+            api.Account[id] = new JsonObject { ["persona_id"] = id, ["persona_name"] = body["persona_name"]!.DeepClone(), ["created_at"] = "2026-12-02T10:00:00Z" };
+            return Task.FromResult((id, false));
+        };
+        var seen = new List<ResourceResult>();
+
+        var report = await RunAsync(api, new Plan("t", [Create("guide", "Guide")], []), seen: seen);
+
+        var result = report.Resources.Single();
+        result.Outcome.ShouldBe(ApplyOutcome.NotConverged);
+        result.Id.ShouldBe("p-guide");
+        result.Fields.ShouldBe(["/system_prompt"]);
+        result.Message.ShouldBe("Tavus created p-guide, but listing it shows system_prompt not as sent");
+        seen.Select(r => r.Outcome).ShouldBe([ApplyOutcome.Applied, ApplyOutcome.NotConverged], "the create's line, then the check's");
+        api.Calls.ShouldBe(["create Guide", "list"]);
+        report.ExitCode.ShouldBe(1);
     }
 
     [Fact]

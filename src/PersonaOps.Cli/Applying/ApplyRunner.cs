@@ -182,6 +182,21 @@ internal sealed class ApplyRunner(IReadOnlyDictionary<string, IResourceApi> apis
         }
 
         var races = CreateRace.Find([.. created.Values.Select(c => c.Persona)], listing, knownAfter);
+
+        // The listing is also the first sight of what each create stored (Tavus answers a create with its id and
+        // name only): a persona kept that is not what was sent is reported as not converged.
+        var listed = ApplyPreparation.IndexById(listing);
+        var losers = races.Where(r => r.WeLost).Select(r => r.Ours.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var (id, (_, index)) in created.Where(c => !losers.Contains(c.Key)))
+        {
+            var checkedResult = ApplyClassifier.CheckCreated(changes[index], results[index]!, listed.GetValueOrDefault(id));
+            if (checkedResult != results[index])
+            {
+                results[index] = checkedResult;
+                finished(checkedResult);
+            }
+        }
+
         warnings.AddRange(races.Where(r => !r.WeLost).Select(CreateRace.Won));
         await Parallel.ForEachAsync(races.Where(r => r.WeLost), new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (race, token) =>
         {

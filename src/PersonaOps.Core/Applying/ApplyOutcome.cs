@@ -130,6 +130,27 @@ public static class ApplyClassifier
         };
     }
 
+    /// <summary>
+    /// A create Tavus answered with an id (<paramref name="created"/>), judged by the persona as a listing after
+    /// the creates shows it (<paramref name="listed"/>; null: not in the listing, which proves nothing either
+    /// way, so the result stands): not converged, the fields named, when it is not what was sent. Tavus answers
+    /// a create with its id and name only, so the listing is the first sight of what it stored.
+    /// </summary>
+    public static ResourceResult CheckCreated(PreparedChange change, ResourceResult created, JsonObject? listed)
+    {
+        if (created is not { Action: PlanAction.Create, Outcome: ApplyOutcome.Applied, Id: { } id } || listed is null || change.Body is not { } body)
+        {
+            return created;
+        }
+
+        var sent = new JsonPatch.JsonPatchDocument([.. body.Select(member => JsonPatch.PatchOperation.Add(JsonPatch.JsonPointer.Root.Append(member.Key), member.Value?.DeepClone()))]);
+        var unconverged = Convergence.Unconverged(sent, listed);
+        return unconverged.Count == 0
+            ? created
+            : Result(change, id, ApplyOutcome.NotConverged,
+                $"Tavus created {id}, but listing it shows {Convergence.Describe(unconverged)} not as sent") with { Fields = unconverged };
+    }
+
     /// <summary>A change that was refused before any request (see <see cref="PreparedChange.Refusal"/>).</summary>
     public static ResourceResult Refused(PreparedChange change, string refusal) =>
         Result(change, change.Plan.LiveId, ApplyOutcome.Failed, refusal);

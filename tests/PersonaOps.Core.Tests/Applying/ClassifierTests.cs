@@ -98,6 +98,24 @@ public sealed class ClassifierTests
     }
 
     [Fact]
+    public void ACreate_IsCheckedAgainstTheListingAfterTheCreates_ASecretNotReturnedNotHeldAgainstIt()
+    {
+        var created = ApplyClassifier.Classify(Creating, new ApiAnswer.Created("p-new", Recovered: false), Known);
+        var stored = new JsonObject { ["persona_id"] = "p-new", ["persona_name"] = "Guide", ["system_prompt"] = "You help.", ["layers"] = new JsonObject { ["llm"] = new JsonObject { ["model"] = "m" } } };
+
+        ApplyClassifier.CheckCreated(Creating, created, stored).ShouldBeSameAs(created);
+        ApplyClassifier.CheckCreated(Creating, created, null).ShouldBeSameAs(created, "absent from a listing proves nothing");
+
+        stored["system_prompt"] = "Something else.";
+        var notConverged = ApplyClassifier.CheckCreated(Creating, created, stored);
+        notConverged.Outcome.ShouldBe(ApplyOutcome.NotConverged);
+        notConverged.Id.ShouldBe("p-new");
+        notConverged.Fields.ShouldBe(["/system_prompt"]);
+        notConverged.Message.ShouldBe("Tavus created p-new, but listing it shows system_prompt not as sent");
+        notConverged.Message.ShouldNotContain(Secret);
+    }
+
+    [Fact]
     public void APatchAnsweredWithSuccess_WhosePersonaIsGoneOrWasNotRead_Fails()
     {
         ApplyClassifier.Classify(Updating, new ApiAnswer.Patched(false, null, new ReadBack(null)), Known).Message
