@@ -104,10 +104,10 @@ internal static class ApplyCommand
         // After a confirmation, time has passed: read the account again, and apply only what was shown. With
         // --auto-approve the plan's own listing is seconds old, and a second one would cost N/100 requests
         // for nothing (two applies at once are settled by the create-race rule).
-        var current = options.AutoApprove ? run.Live : await ListAgainAsync(io, api, plan, cancellationToken);
+        var (current, refused) = options.AutoApprove ? (run.Live, 0) : await ListAgainAsync(io, api, plan, cancellationToken);
         if (current is null)
         {
-            return ExitCodes.StalePlan;
+            return refused;
         }
 
         var live = ApplyPreparation.IndexById(current);
@@ -115,12 +115,13 @@ internal static class ApplyCommand
     }
 
     /// <summary>
-    /// The account as it is after the "yes", or null (after saying why; exit 3, as a stale saved plan) when
-    /// anything the confirmed plan touches changed since it was shown: a persona it updates or deletes was
-    /// edited or is gone, or one now has the name of a persona it creates. What was confirmed is applied, or
-    /// nothing: never a plan made from a view that no longer holds.
+    /// The account as it is after the "yes"; or null and the exit code, after saying why: 3 (as a stale saved
+    /// plan) when anything the confirmed plan touches changed since it was shown (a persona it updates or
+    /// deletes was edited or is gone, or one now has the name of a persona it creates), 1 when the account
+    /// cannot be read. What was confirmed is applied, or nothing: never a plan made from a view that no
+    /// longer holds.
     /// </summary>
-    private static async Task<IReadOnlyList<JsonObject>?> ListAgainAsync(IOContext io, PersonaApi api, Plan plan, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<JsonObject>? Current, int ExitCode)> ListAgainAsync(IOContext io, PersonaApi api, Plan plan, CancellationToken cancellationToken)
     {
         IReadOnlyList<JsonObject> current;
         try
@@ -129,8 +130,8 @@ internal static class ApplyCommand
         }
         catch (TavusApiException ex)
         {
-            io.Error.WriteLine($"personaops: error: could not read the live personas again after the confirmation: {ex.Message}; nothing was applied.");
-            return null;
+            io.Error.WriteLine($"personaops: error: could not read the live personas again after the confirmation: {ex.Message} Nothing was applied.");
+            return (null, ExitCodes.Error);
         }
 
         Workflow.RedactSecretsOf(io, current);
@@ -138,7 +139,7 @@ internal static class ApplyCommand
         var check = StaleCheck.Check(plan, current, byId);
         if (!check.IsStale)
         {
-            return current;
+            return (current, ExitCodes.Success);
         }
 
         io.Error.WriteLine("personaops: error: the account changed after the plan above was shown, so that plan is stale; nothing was applied. Run apply again to review a new plan.");
@@ -147,7 +148,7 @@ internal static class ApplyCommand
             io.Error.WriteLine($"  - {stale.Message}");
         }
 
-        return null;
+        return (null, ExitCodes.StalePlan);
     }
 
     /// <summary>The API adapter of every kind apply may change, by kind.</summary>

@@ -158,4 +158,26 @@ public sealed class ApplyOutcomeTests
         result.Stdout.ShouldContain("persona.coach: not converged: Tavus answered the delete of p1 with success, but the persona is still there when read back");
         tavus.Count("DELETE").ShouldBe(1);
     }
+
+    [Fact]
+    public async Task AnInteractiveApply_WhoseAccountCannotBeReadAgainAfterTheYes_AppliesNothing_Exit1()
+    {
+        var listings = 0;
+        await using var server = new RawHttpServer(request => request.StartsWith("GET /v2/personas?", StringComparison.Ordinal) && Interlocked.Increment(ref listings) == 1
+            ? LyingTavus.Json(200, new JsonObject { ["data"] = new JsonArray(), ["total_count"] = 0 })
+            : LyingTavus.Json(500, new JsonObject { ["message"] = "down" }));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var io = new IOContext(stdout, stderr, env.GetValueOrDefault, project.Root, IsTerminal: false) { In = new StringReader("yes\n"), IsInteractive = true };
+
+        var exit = await CliApp.RunAsync(["apply", "--max-retries", "0"], io);
+
+        exit.ShouldBe(1, stderr.ToString());
+        stderr.ToString().ShouldContain("personaops: error: could not read the live personas again after the confirmation: GET /v2/personas answered 500");
+        stderr.ToString().ShouldContain("Nothing was applied.");
+        server.Requests.Count(r => r.StartsWith("POST ", StringComparison.Ordinal)).ShouldBe(0);
+    }
 }
