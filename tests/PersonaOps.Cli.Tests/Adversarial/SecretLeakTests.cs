@@ -93,6 +93,104 @@ public sealed class SecretLeakTests
             ShouldHoldNoCanary("plan (stderr)", result.Stderr);
         }
     }
+
+    public static TheoryData<string, string, string, string> SecretVariablesInPlainFields() => new()
+    {
+        { "system_prompt: You coach people.", "system_prompt: ${env:COACH_LLM_API_KEY}", "spec.system_prompt references ${env:COACH_LLM_API_KEY}, but a secret field references it", "(7,18)" },
+        { "system_prompt: You coach people.", "system_prompt: \"Your key is ${env:COACH_TENANT}.\"", "spec.system_prompt references ${env:COACH_TENANT}, but a secret field references it", "(7,18)" },
+        { "system_prompt: You coach people.", "system_prompt: Hello ${env:TAVUS_API_KEY}", "spec.system_prompt references ${env:TAVUS_API_KEY}, but it holds the Tavus API key", "(7,18)" },
+        { "model: my-llm", "model: my-llm\n      extra_body:\n        auth: ${env:COACH_LLM_API_KEY}", "spec.layers.llm.extra_body.auth references ${env:COACH_LLM_API_KEY}", "(12,15)" },
+    };
+
+    /// <summary>A secret's variable in a field that is not secret would be stored in clear: refused before any request.</summary>
+    [Theory]
+    [MemberData(nameof(SecretVariablesInPlainFields))]
+    public async Task ASecretsVariableInAFieldThatIsNotSecret_IsRefused_BeforeAnyRequest(string line, string replacement, string message, string position)
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Manifest.Replace(line, replacement, StringComparison.Ordinal));
+        project.Write("personas/other.yaml", """
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: other
+            spec:
+              persona_name: Other
+              system_prompt: Hi.
+              layers:
+                llm:
+                  model: my-llm
+                  api_key: ${env:COACH_LLM_API_KEY}
+                  headers:
+                    X-Tenant: ${env:COACH_TENANT}
+            """);
+
+        foreach (var args in (string[][])[["plan"], ["plan", "--out", "plan.json"], ["apply", "--auto-approve"], ["drift"]])
+        {
+            var result = await CliRunner.RunAsync(project.Root, Environment(server.BaseAddress), args);
+
+            result.ExitCode.ShouldBe(1, string.Join(' ', args));
+            result.Stderr.ShouldContain($"personas/coach.yaml{position}: error PO3014: {message}");
+            result.Stderr.ShouldContain("nothing was sent to the API");
+            result.Stdout.ShouldBeEmpty();
+            ShouldHoldNoCanary(string.Join(' ', args), result.Stderr);
+        }
+
+        server.Requests.ShouldBeEmpty();
+        File.Exists(Path.Combine(project.Root, "plan.json")).ShouldBeFalse();
+    }
+
+    /// <summary>
+    /// A live persona that holds a secret's value in a field that is not secret (a key pasted into its prompt):
+    /// the plan that replaces it shows it masked, in every channel.
+    /// </summary>
+    [Fact]
+    public async Task ALiveValueHoldingASecret_IsMaskedInEveryChannel()
+    {
+        var live = JsonSerializer.Serialize(new
+        {
+            persona_id = "p0000live001",
+            persona_name = "Coach",
+            system_prompt = $"Old prompt. Use {LlmKey} and {TavusKey} for tenant {TenantHeader}.",
+            created_at = "2026-01-01T00:00:00Z",
+        });
+        await using var server = new EchoServer(request => request.StartsWith("PATCH ", StringComparison.Ordinal)
+            ? EchoError(request)
+            : request.StartsWith("GET /v2/personas/p0000live001", StringComparison.Ordinal)
+                ? EchoServer.Response(200, live)
+                : EchoServer.Response(200, $$"""{"data": [{{live}}], "total_count": 1}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Manifest);
+        var env = Environment(server.BaseAddress);
+        var outputs = new List<(string What, string Text)>();
+        async Task Run(params string[] args)
+        {
+            var result = await CliRunner.RunAsync(project.Root, env, [.. args, "--verbose"]);
+            outputs.Add(($"{string.Join(' ', args)} (stdout)", result.Stdout));
+            outputs.Add(($"{string.Join(' ', args)} (stderr)", result.Stderr));
+        }
+
+        await Run("plan");
+        await Run("plan", "--output", "json", "--out", "plan.json");
+        await Run("plan", "--output", "markdown");
+        await Run("drift", "--output", "json");
+        await Run("show", "plan.json");
+        await Run("show", "plan.json", "--output", "json");
+        await Run("show", "plan.json", "--output", "markdown");
+        await Run("apply", "plan.json", "--output", "json", "--max-retries", "0");
+        await Run("apply", "plan.json", "--max-retries", "0");
+
+        var file = File.ReadAllText(Path.Combine(project.Root, "plan.json"));
+        outputs.Add(("plan.json", file));
+        file.ShouldContain("Old prompt. Use (sensitive value) and (sensitive value) for tenant (sensitive value).");
+        outputs.First(o => o.What == "show plan.json (stdout)").Text.ShouldContain("Old prompt. Use (sensitive value)");
+        server.Requests.ShouldContain(r => r.StartsWith("PATCH ", StringComparison.Ordinal), "apply sent the planned change");
+        foreach (var (what, text) in outputs)
+        {
+            ShouldHoldNoCanary(what, text);
+        }
+    }
 }
 
 /// <summary>
