@@ -20,6 +20,12 @@ internal static class ShowCommand
                 return ExitCodes.Error;
             }
 
+            // The values this environment holds for the plan's secrets are masked too, should a plan file hold one.
+            foreach (var secret in Core.Applying.ApplyPreparation.SecretValues(plan, io.Environment))
+            {
+                io.Redactor.Add(secret);
+            }
+
             var output = PlanCommand.Formats.Chosen(parseResult, PlanCommand.Output);
             io.Out.Write(output.Render(plan, new RenderOptions(io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)), Verbose: false, PlanCommand.Context(io, parseResult))));
             return ExitCodes.Success;

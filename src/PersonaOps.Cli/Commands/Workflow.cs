@@ -271,6 +271,17 @@ internal static class Workflow
 
         clock.Restart();
         var plan = manifests.Narrow(Planner.Create(target.Description, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets }));
+
+        // A known secret (TAVUS_API_KEY, a secret field's variable, a secret the account returned) is shown
+        // nowhere, even where a live persona holds it in a field that is not secret; it is sent nowhere but
+        // the secret fields either.
+        plan = Secrets.MaskKnown(plan, io.Redactor.Redact, out var sendsSecret);
+        if (sendsSecret is not null)
+        {
+            io.Error.WriteLine($"personaops: error: the plan for {sendsSecret} would send a secret's value (TAVUS_API_KEY's, or that of a variable a secret field references) in a field that is not secret, where it would be stored and shown in clear; remove it from the manifest. Nothing was sent.");
+            return null;
+        }
+
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {

@@ -47,6 +47,8 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor ServerOwnedField = new("PO3011", Severity.Error, "Server-owned field in spec");
     public static readonly DiagnosticDescriptor DuplicateId = new("PO3012", Severity.Error, "Duplicate metadata.id");
     public static readonly DiagnosticDescriptor Unidentifiable = new("PO3013", Severity.Error, "The manifest names no live resource to manage");
+    public static readonly DiagnosticDescriptor SecretInPlainField = new("PO3014", Severity.Error, "A secret's variable in a field that is not secret");
+    public static readonly DiagnosticDescriptor CredentialsInUrl = new("PO3015", Severity.Error, "Credentials in a URL");
 
     public static readonly DiagnosticDescriptor DeprecatedField = new("PO4001", Severity.Warning, "Deprecated field");
     public static readonly DiagnosticDescriptor DeprecatedValue = new("PO4002", Severity.Warning, "Deprecated value");

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
+using PersonaOps.Core.JsonPatch;
 
 namespace PersonaOps.Core.Planning;
 
@@ -14,4 +16,66 @@ public static class Secrets
 
     /// <summary>True when a live value is a mask rather than the secret itself.</summary>
     public static bool IsMask(string value) => value.Length > 0 && value.All(c => c is '*' or '•' or 'x' or 'X') && value.Length >= 3;
+
+    /// <summary>
+    /// The plan with every known secret value masked (<paramref name="redact"/> replaces them) wherever it is
+    /// only shown: the before/after values, notes, reasons, names and errors. A live persona may hold a secret
+    /// in a field that is not secret (a key pasted into a prompt); the plan file, show and every rendering
+    /// then show it masked. What apply sends (patches, create bodies) is never changed: when one of them holds
+    /// a known secret value, <paramref name="sent"/> names the resource, and the plan must be refused.
+    /// </summary>
+    public static Plan MaskKnown(Plan plan, Func<string, string> redact, out string? sent)
+    {
+        sent = plan.Personas.FirstOrDefault(p => p.Action != PlanAction.NoOp && (Holds(p.Patch.ToJson(), redact) || Holds(p.Body, redact)))?.Address;
+        return plan with
+        {
+            Target = redact(plan.Target),
+            Personas = [.. plan.Personas.Select(p => p with
+            {
+                Changes = [.. p.Changes.Select(c => c with { Before = Map(c.Before, redact), After = Map(c.After, redact), Note = c.Note is null ? null : redact(c.Note) })],
+                Notes = [.. p.Notes.Select(redact)],
+                Reason = p.Reason is null ? null : redact(p.Reason),
+            })],
+            Errors = [.. plan.Errors.Select(e => e with { Message = redact(e.Message) })],
+        };
+    }
+
+    private static bool Holds(JsonNode? node, Func<string, string> redact)
+    {
+        if (node is null)
+        {
+            return false;
+        }
+
+        var text = Rendering.JsonText.Write(node);
+        return redact(text) != text;
+    }
+
+    /// <summary>A copy of a value with <paramref name="redact"/> applied to every string and key in it.</summary>
+    private static JsonNode? Map(JsonNode? node, Func<string, string> redact) => node switch
+    {
+        JsonObject obj => MapObject(obj, redact),
+        JsonArray array => new JsonArray([.. array.Select(n => Map(n, redact))]),
+        JsonValue v when v.TryGetValue<string>(out var s) => JsonValue.Create(redact(s)),
+        _ => node?.DeepClone(),
+    };
+
+    private static JsonObject MapObject(JsonObject obj, Func<string, string> redact)
+    {
+        var copy = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            // Two keys masked alike stay two members.
+            var masked = redact(key);
+            var name = masked;
+            for (var n = 2; copy.ContainsKey(name); n++)
+            {
+                name = $"{masked} ({n})";
+            }
+
+            copy[name] = Map(value, redact);
+        }
+
+        return copy;
+    }
 }

@@ -9,7 +9,8 @@ namespace PersonaOps.Core.Resolving;
 
 /// <summary>
 /// What resolution gives: the resources that resolved (in manifest order), a diagnostic for every problem
-/// (a variable not set or empty, PO3007; two manifests whose persona_name resolves to one name, PO3004),
+/// (a variable not set or empty, PO3007; two manifests whose persona_name resolves to one name, PO3004;
+/// a secret's variable, or TAVUS_API_KEY, in a field that is not secret, PO3014),
 /// and the variables secret fields name, whose values must never be shown.
 /// </summary>
 public sealed record ResolveResult(IReadOnlyList<DesiredResource> Resources, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlySet<string> SecretVariables)
@@ -34,7 +35,8 @@ public static class DesiredResolver
     {
         var diagnostics = new List<Diagnostic>();
         var resources = new List<DesiredResource>(manifests.Count);
-        var secretVariables = new HashSet<string>(StringComparer.Ordinal);
+        var secretVariables = SecretVariablesOf(manifests, schema);
+        var sensitive = new HashSet<string>(secretVariables, StringComparer.Ordinal) { TavusKeyVariable };
         foreach (var manifest in manifests)
         {
             var errorsBefore = diagnostics.Count;
@@ -51,7 +53,14 @@ public static class DesiredResolver
                 if (isSecret)
                 {
                     secrets.Add(new SecretReference(pointer, text, variables));
-                    secretVariables.UnionWith(variables);
+                }
+                else if (variables.FirstOrDefault(sensitive.Contains) is { } leaked)
+                {
+                    // Its value would be stored in clear in the persona, and shown in every plan of it.
+                    var why = leaked == TavusKeyVariable ? "it holds the Tavus API key" : "a secret field references it, so its value is a secret";
+                    diagnostics.Add(DiagnosticCatalog.SecretInPlainField.At(manifest.File, manifest.Map.ValueAt("/spec" + pointer.Text),
+                        $"spec.{FieldPath.Display(pointer)} references ${{env:{leaked}}}, but {why}; spec.{FieldPath.Display(pointer)} is not a secret field, so the value would be stored and shown in clear. Use another variable here, or move the value to a secret field.") with { Address = manifest.Address });
+                    return null;
                 }
 
                 if (!isSecret || requireSecrets)
@@ -81,6 +90,29 @@ public static class DesiredResolver
         CheckResolvedNames(resources, diagnostics);
         var failed = diagnostics.Select(d => d.Address).ToHashSet(StringComparer.Ordinal);
         return new ResolveResult([.. resources.Where(r => !failed.Contains(r.Address))], diagnostics, secretVariables);
+    }
+
+    /// <summary>The variable that holds the Tavus API key: a secret wherever a manifest names it.</summary>
+    public const string TavusKeyVariable = "TAVUS_API_KEY";
+
+    /// <summary>Every variable a secret field of any of the manifests references: its value is a secret everywhere.</summary>
+    private static HashSet<string> SecretVariablesOf(IReadOnlyList<Manifest> manifests, KindSchema? schema)
+    {
+        var variables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            SpecStrings.Walk(manifest.Spec, (pointer, text, isSecret) =>
+            {
+                if (isSecret && text.Contains("${", StringComparison.Ordinal) && EnvReference.TryParse(text, out var parts, out _))
+                {
+                    variables.UnionWith(parts.Where(p => p.IsReference).Select(p => p.Text));
+                }
+
+                return null;
+            }, (schema ?? manifest.Kind.Schema).Spec);
+        }
+
+        return variables;
     }
 
     /// <summary>
