@@ -97,4 +97,24 @@ public sealed class HostileInputTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("::stop-commands::tok", @"\u003a:stop-commands::tok")]
+    [InlineData("   ::add-mask::x", @"   \u003a:add-mask::x")]
+    [InlineData("\u00a0\u3000::error::x", "\u00a0\u3000\\u003a:error::x")]
+    [InlineData("\t::set-output name=a::b", "\t\\u003a:set-output name=a::b")]
+    [InlineData("see ##[add-mask]y and ##[set-output name=a;]b", @"see ##\u005badd-mask]y and ##\u005bset-output name=a;]b")]
+    [InlineData("std::string and a: b", "std::string and a: b")]
+    [InlineData("# heading [x]", "# heading [x]")]
+    public void TextThatWouldBeAWorkflowCommand_IsMadeInert_AndOtherTextIsKept(string text, string shown) =>
+        Core.Rendering.TextEscape.Control(text).ShouldBe(shown);
+
+    [Fact]
+    public void ADiagnosticAboutAFileNamedLikeACommand_StartsNoCommand_InTextOrGitHubFormat()
+    {
+        var d = DiagnosticCatalog.YamlSyntax.At("::stop-commands::tok.yaml", new SourcePosition(1, 5), "bad ##[add-mask]k\n::error::x");
+
+        DiagnosticFormatter.FormatText(d).ShouldBe(@"\u003a:stop-commands::tok.yaml(1,5): error PO1004: bad ##\u005badd-mask]k\u000a::error::x");
+        DiagnosticFormatter.FormatGitHub(d).ShouldBe(@"::error file=%3A%3Astop-commands%3A%3Atok.yaml,line=1,col=5,title=PO1004::PO1004: bad ##\u005badd-mask]k%0A::error::x");
+    }
 }
