@@ -117,4 +117,50 @@ public sealed class HostileInputTests
         DiagnosticFormatter.FormatText(d).ShouldBe(@"\u003a:stop-commands::tok.yaml(1,5): error PO1004: bad ##\u005badd-mask]k\u000a::error::x");
         DiagnosticFormatter.FormatGitHub(d).ShouldBe(@"::error file=%3A%3Astop-commands%3A%3Atok.yaml,line=1,col=5,title=PO1004::PO1004: bad ##\u005badd-mask]k%0A::error::x");
     }
+
+    [Fact]
+    public void TwoToolsWithOneFunctionName_AreAnError_AtTheSecond()
+    {
+        var yaml = Valid + """
+
+              layers:
+                llm:
+                  model: m
+                  tools:
+                    - type: function
+                      function: {name: lookup}
+                    - type: function
+                      function: {name: other}
+                    - type: function
+                      function:
+                        name: lookup
+            """;
+
+        var result = Validate(("a.yaml", yaml));
+
+        var d = result.Single("PO2008");
+        d.ShouldBeAt("a.yaml", 18, 19);
+        d.Message.ShouldBe("spec.layers.llm.tools[2] has function.name 'lookup', as spec.layers.llm.tools[0] (line 13) has; each item needs its own, for Tavus tells them apart by it.");
+        result.Manifests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void TwoVisualToolsWithOneFunctionName_AreAnError_AndOneNameInTwoListsIsNot()
+    {
+        var yaml = Valid + """
+
+              layers:
+                llm:
+                  model: m
+                  tools: [{type: function, function: {name: look}}]
+                perception:
+                  perception_model: raven-1
+                  visual_tools: [{type: function, function: {name: look}}, {type: function, function: {name: look}}]
+            """;
+
+        var d = Validate(("a.yaml", yaml)).Single("PO2008");
+
+        d.ShouldBeAt("a.yaml", 14, 98);
+        d.Message.ShouldStartWith("spec.layers.perception.visual_tools[1] has function.name 'look'");
+    }
 }
