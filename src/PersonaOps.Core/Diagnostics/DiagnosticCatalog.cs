@@ -35,6 +35,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor PatternMismatch = new("PO2005", Severity.Error, "Value has the wrong form");
     public static readonly DiagnosticDescriptor OutOfRange = new("PO2006", Severity.Error, "Value out of range");
     public static readonly DiagnosticDescriptor ArrayInvalid = new("PO2007", Severity.Error, "Array violates its limits");
+    public static readonly DiagnosticDescriptor DuplicateItemKey = new("PO2008", Severity.Error, "Two items of a list share their key");
 
     public static readonly DiagnosticDescriptor SystemPromptRequired = new("PO3001", Severity.Error, "system_prompt required");
     public static readonly DiagnosticDescriptor DuplicateName = new("PO3003", Severity.Error, "Duplicate metadata.name");

@@ -44,13 +44,22 @@ public static class DiagnosticFormatter
 
     public static string SeverityWord(Severity severity) => severity == Severity.Error ? "error" : "warning";
 
-    private static string EscapeData(string value) =>
-        Rendering.TextEscape.Control(value.Replace("%", "%25", StringComparison.Ordinal)
-            .Replace("\r", "%0D", StringComparison.Ordinal)
-            .Replace("\n", "%0A", StringComparison.Ordinal));
+    /// <summary>
+    /// GitHub's escaping of command data: '%', CR and LF percent-encoded, so that the data can neither end
+    /// the command early nor start another; controls are then shown escaped.
+    /// </summary>
+    private static string EscapeData(string value) => Rendering.TextEscape.Control(PercentEncode(value, property: false));
 
-    private static string EscapeProperty(string value) =>
-        EscapeData(value)
-            .Replace(":", "%3A", StringComparison.Ordinal)
-            .Replace(",", "%2C", StringComparison.Ordinal);
+    /// <summary>GitHub's escaping of command properties: as data, and ':' and ',' too, so that a value cannot end its property or the command's head.</summary>
+    private static string EscapeProperty(string value) => Rendering.TextEscape.Control(PercentEncode(value, property: true));
+
+    private static string PercentEncode(string value, bool property)
+    {
+        var encoded = value.Replace("%", "%25", StringComparison.Ordinal)
+            .Replace("\r", "%0D", StringComparison.Ordinal)
+            .Replace("\n", "%0A", StringComparison.Ordinal);
+        return property
+            ? encoded.Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal)
+            : encoded;
+    }
 }

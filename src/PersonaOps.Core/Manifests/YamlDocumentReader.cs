@@ -114,11 +114,18 @@ public static partial class YamlDocumentReader
         return message.Length == 0 ? "the YAML is malformed" : message;
     }
 
-    [GeneratedRegex(@"^\s*\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*")]
-    private static partial Regex MarkPrefix();
+    // Every pattern here sees user text (YamlDotNet's messages quote it; scalars are the user's), so each
+    // runs in .NET's linear-time engine: no input can make it backtrack.
+    private static readonly Regex MarkPrefixPattern = new(@"^\s*\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*", Linear);
+    private static readonly Regex SpacesPattern = new(@"\s{2,}", Linear);
+    private static readonly Regex IntRegex = new(@"^[-+]?[0-9]+$", Linear);
+    private static readonly Regex FloatRegex = new(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", Linear);
 
-    [GeneratedRegex(@"\s{2,}")]
-    private static partial Regex Spaces();
+    private const RegexOptions Linear = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+
+    private static Regex MarkPrefix() => MarkPrefixPattern;
+
+    private static Regex Spaces() => SpacesPattern;
 
     private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics)
     {
@@ -466,9 +473,7 @@ public static partial class YamlDocumentReader
         return JsonValue.Create(value);
     }
 
-    [GeneratedRegex(@"^[-+]?[0-9]+$")]
-    private static partial Regex IntPattern();
+    private static Regex IntPattern() => IntRegex;
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatPattern();
+    private static Regex FloatPattern() => FloatRegex;
 }

@@ -8,11 +8,50 @@ namespace PersonaOps.Core.Rendering;
 /// character that could move the cursor, erase lines or reorder what is shown (C0 and C1 controls such as
 /// ESC and CSI, DEL, carriage return, and the Unicode bidirectional overrides) is written as a visible
 /// <c>\u001b</c>-style escape, and so is every invisible format character (a zero-width space, say). Tab is
-/// kept; line feeds are escaped too, so callers split multi-line text first.
+/// kept; line feeds are escaped too, so callers split multi-line text first. Nor can the text become a
+/// GitHub Actions workflow command: see <see cref="WorkflowCommands"/>.
 /// </summary>
 public static class TextEscape
 {
-    public static string Control(string text)
+    public static string Control(string text) => WorkflowCommands(Controls(text));
+
+    /// <summary>
+    /// The runner of GitHub Actions reads a log line as a command when, after leading whitespace, it starts
+    /// with <c>::</c> (<c>::stop-commands::</c>, <c>::add-mask::</c>), and when it holds the legacy
+    /// <c>##[</c> anywhere (<c>##[set-output name=x;]</c>). Text that starts so has its first ':' written as
+    /// <c>\u003a</c>, and every <c>##[</c> is written <c>##\u005b</c>: still readable, and read back by JSON as
+    /// it was. Escaping the start of each piece is enough because every piece that may start a line passes
+    /// here, and lines are laid out from pieces that begin with indentation or a mark.
+    /// </summary>
+    private static string WorkflowCommands(string text)
+    {
+        var first = 0;
+        while (first < text.Length && char.IsWhiteSpace(text[first]))
+        {
+            first++;
+        }
+
+        var leading = text.AsSpan(first).StartsWith("::", StringComparison.Ordinal);
+        var legacy = text.Contains("##[", StringComparison.Ordinal);
+        if (!leading && !legacy)
+        {
+            return text;
+        }
+
+        var inert = new StringBuilder(text.Length + 8);
+        if (leading)
+        {
+            inert.Append(text, 0, first).Append("\\u003a").Append(text, first + 1, text.Length - first - 1);
+        }
+        else
+        {
+            inert.Append(text);
+        }
+
+        return legacy ? inert.Replace("##[", "##\\u005b").ToString() : inert.ToString();
+    }
+
+    private static string Controls(string text)
     {
         var at = 0;
         while (at < text.Length && !IsControlAt(text, at))

@@ -100,6 +100,7 @@ internal static class SemanticChecks
                 break;
 
             case JsonArray array:
+                CheckKeysUnique(file, array, pointer, field, map, diagnostics);
                 if (field.Items is { } items)
                 {
                     for (var i = 0; i < array.Count; i++)
@@ -137,6 +138,38 @@ internal static class SemanticChecks
                 }
 
                 break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A list compared as a set by a key (tools by function name): two items with one key would be one item
+    /// to Tavus and to the diff, so the second is an error at its key.
+    /// </summary>
+    private static void CheckKeysUnique(string file, JsonArray array, JsonPointer pointer, SchemaField field, SourceMap map, List<Diagnostic> diagnostics)
+    {
+        if (field.Compare != CompareMode.Set || field.SetKey is not { } keyText || !JsonPointer.TryParse(keyText, out var key, out _))
+        {
+            return;
+        }
+
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (!key.TryResolve(array[i], out var value) || SpecStrings.Of(value) is not { } name)
+            {
+                continue;
+            }
+
+            if (first.TryGetValue(name, out var earlier))
+            {
+                var at = map.ValueAt(pointer.Append(earlier).Text + key.Text);
+                diagnostics.Add(DiagnosticCatalog.DuplicateItemKey.At(file, map.ValueAt(pointer.Append(i).Text + key.Text),
+                    $"{FieldPath.Display(pointer.Append(i))} has {FieldPath.Display(key).TrimStart('.')} '{name}', as {FieldPath.Display(pointer.Append(earlier))} (line {at.Line}) has; each item needs its own, for Tavus tells them apart by it."));
+            }
+            else
+            {
+                first.Add(name, i);
             }
         }
     }
