@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PersonaOps.Cli.Commands;
+using PersonaOps.Core.Rendering;
 
 namespace PersonaOps.Cli;
 
@@ -33,6 +34,12 @@ public static class CliApp
             if (Usage.Check(parseResult, args) is { } problem)
             {
                 Usage.Report(root, problem, io);
+                return ExitCodes.Error;
+            }
+
+            if (ProjectRootProblem(io, parseResult) is { } rootProblem)
+            {
+                await io.Error.WriteLineAsync($"personaops: error: {rootProblem}");
                 return ExitCodes.Error;
             }
 
@@ -87,6 +94,28 @@ public static class CliApp
         builder.Services.AddSingleton(io);
         configure?.Invoke(builder.Services);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Why --dir cannot be the project root (it does not exist, or is a file), or null. Checked before any
+    /// command runs, so a misplaced --dir is one line, not a confusing "personas/ does not exist".
+    /// </summary>
+    private static string? ProjectRootProblem(IOContext io, ParseResult parseResult)
+    {
+        if (parseResult.GetValue(GlobalOptions.Dir) is not { Length: > 0 } dir)
+        {
+            return parseResult.GetResult(GlobalOptions.Dir) is { Implicit: false } ? "--dir needs a folder; it was given an empty value." : null;
+        }
+
+        var full = Path.GetFullPath(dir, io.CurrentDirectory);
+        var shown = TextEscape.Control(dir);
+        return FileKind.Of(full) switch
+        {
+            FileKindValue.Directory => null,
+            FileKindValue.Missing => $"--dir names '{shown}', which does not exist; --dir takes the project folder (the one that holds personas/).",
+            FileKindValue.Regular => $"--dir names '{shown}', which is a file; --dir takes the project folder (the one that holds personas/). To read one manifest, name it as a path: personaops validate {shown}",
+            var kind => $"--dir names '{shown}', which is {FileKind.Describe(kind)}; --dir takes the project folder (the one that holds personas/).",
+        };
     }
 
     /// <summary>The project root: --dir, or the current directory.</summary>

@@ -61,6 +61,24 @@ public sealed class TargetTests
         result.Stderr.ShouldNotContain("internal error");
     }
 
+    [Fact]
+    public async Task ASandboxThatIsANamedPipe_IsOneClearLine_NeverOpened()
+    {
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var fifo = Path.Combine(project.Root, "pipe.db");
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [fifo]) { RedirectStandardError = true })!)
+        {
+            mkfifo.WaitForExit();
+            Assert.SkipUnless(mkfifo.ExitCode == 0, "mkfifo is not available here");
+        }
+
+        var result = await CliRunner.RunAsync(project.Root, "plan", "--sandbox", "pipe.db").WaitAsync(TimeSpan.FromSeconds(60));
+
+        MisuseTests.AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain("--sandbox names a named pipe (FIFO) pipe.db; give the sandbox's SQLite file");
+    }
+
     public static TheoryData<Dictionary<string, string>, string[]> UrlWithoutKey() => new()
     {
         { new() { ["TAVUS_API_URL"] = "https://tavus.example.com" }, ["plan"] },

@@ -26,7 +26,7 @@ internal static class ManifestFiles
         {
             if (File.Exists(full))
             {
-                AddFile(root, full, seen, files, diagnostics);
+                AddFile(root, full, seen, files, diagnostics, named: true);
             }
             else if (Directory.Exists(full))
             {
@@ -104,12 +104,17 @@ internal static class ManifestFiles
             }
             else
             {
-                AddFile(root, entry.FullName, seen, files, diagnostics);
+                AddFile(root, entry.FullName, seen, files, diagnostics, named: false);
             }
         }
     }
 
-    private static void AddFile(string root, string full, HashSet<string> seen, List<SourceFile> files, List<Diagnostic> diagnostics)
+    /// <summary>
+    /// Reads one manifest file. Only a regular file is opened: a named pipe would block the run until some
+    /// writer appeared and a device never ends, so either is skipped with a warning inside a folder, and is
+    /// an error when named on the command line.
+    /// </summary>
+    private static void AddFile(string root, string full, HashSet<string> seen, List<SourceFile> files, List<Diagnostic> diagnostics, bool named)
     {
         if (!seen.Add(RealPath(full)))
         {
@@ -117,6 +122,14 @@ internal static class ManifestFiles
         }
 
         var shown = Display(root, full);
+        if (FileKind.Of(full) is var kind and not FileKindValue.Regular and not FileKindValue.Missing)
+        {
+            diagnostics.Add(named
+                ? DiagnosticCatalog.NotARegularFile.At(shown, SourcePosition.Start, $"this is {FileKind.Describe(kind)}, not a manifest file; PersonaOps reads only regular files and never opens it.")
+                : DiagnosticCatalog.SkippedSpecialFile.At(shown, SourcePosition.Start, $"skipped: this is {FileKind.Describe(kind)}, not a manifest file; PersonaOps reads only regular files and did not open it."));
+            return;
+        }
+
         try
         {
             var info = new FileInfo(full);

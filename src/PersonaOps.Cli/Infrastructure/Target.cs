@@ -86,9 +86,9 @@ internal sealed class Target : IDisposable
 
         var path = Path.GetFullPath(sandboxFile ?? Path.Combine(".personaops", "sandbox.db"), root);
         var named = sandboxOption is not null ? "--sandbox" : sandboxFile is not null ? "PERSONAOPS_SANDBOX" : "the default sandbox";
-        if (Directory.Exists(path))
+        if (FileKind.Of(path) is var kind and not (FileKindValue.Regular or FileKindValue.Missing))
         {
-            error = $"{named} names the folder {Shown(root, path)}; give the sandbox's SQLite file (it is created if missing).";
+            error = $"{named} names {(kind == FileKindValue.Directory ? "the folder" : FileKind.Describe(kind))} {Shown(root, path)}; give the sandbox's SQLite file (it is created if missing).";
             return null;
         }
 

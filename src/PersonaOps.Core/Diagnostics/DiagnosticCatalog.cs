@@ -26,6 +26,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor NoManifests = new("PO1010", Severity.Error, "No manifests found");
     public static readonly DiagnosticDescriptor PathNotFound = new("PO1011", Severity.Error, "Path not found");
     public static readonly DiagnosticDescriptor PathOutsideRoot = new("PO1012", Severity.Error, "Path leaves the manifest directory");
+    public static readonly DiagnosticDescriptor NotARegularFile = new("PO1013", Severity.Error, "Not a regular file");
 
     public static readonly DiagnosticDescriptor SchemaOther = new("PO2000", Severity.Error, "Schema violation");
     public static readonly DiagnosticDescriptor RequiredProperty = new("PO2001", Severity.Error, "Required field missing");
@@ -55,6 +56,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor DeprecatedValue = new("PO4002", Severity.Warning, "Deprecated value");
     public static readonly DiagnosticDescriptor LongText = new("PO4003", Severity.Warning, "Text beyond Tavus's documented limit");
     public static readonly DiagnosticDescriptor EmptyDocument = new("PO4004", Severity.Warning, "Empty YAML document");
+    public static readonly DiagnosticDescriptor SkippedSpecialFile = new("PO4005", Severity.Warning, "Skipped: not a regular file");
 
     public static readonly DiagnosticDescriptor PlanningFailed = new("PO5000", Severity.Error, "The manifest cannot be planned");
     public static readonly DiagnosticDescriptor AmbiguousPersonaName = new("PO5001", Severity.Error, "Several live personas have this persona_name");

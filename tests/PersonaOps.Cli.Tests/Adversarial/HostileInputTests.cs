@@ -135,4 +135,99 @@ public sealed class HostileInputTests
         drift.ExitCode.ShouldBe(2, drift.Stderr);
         ShouldHoldNoWorkflowCommand(drift.Stdout + drift.Stderr);
     }
+
+    /// <summary>Makes a named pipe with mkfifo; false where the platform has none (the test then proves nothing and says so).</summary>
+    private static bool MakeFifo(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [path]) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        return process.ExitCode == 0;
+    }
+
+    [Fact]
+    public async Task AFifoNamedLikeAManifest_InTheFolder_IsSkippedWithAWarning_NeverOpened()
+    {
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        Assert.SkipUnless(MakeFifo(Path.Combine(project.Root, "personas", "pipe.yaml")), "mkfifo is not available here");
+
+        // Opening the FIFO for reading would block until a writer came: the bound turns a hang into a failure.
+        var validate = await CliRunner.RunAsync(project.Root, "validate").WaitAsync(HangBound);
+        var plan = await CliRunner.RunAsync(project.Root, "plan").WaitAsync(HangBound);
+
+        validate.ExitCode.ShouldBe(0, validate.Stdout + validate.Stderr);
+        validate.Stdout.ShouldContain("personas/pipe.yaml(1,1): warning PO4005: skipped: this is a named pipe (FIFO), not a manifest file");
+        validate.Stderr.ShouldContain("1 manifest(s)");
+        plan.ExitCode.ShouldBe(0, plan.Stdout + plan.Stderr);
+        plan.Stdout.ShouldContain("Coach");
+    }
+
+    [Fact]
+    public async Task ADeviceNamedLikeAManifest_InTheFolder_IsSkippedWithAWarning_NeverRead()
+    {
+        // /dev/zero's twin: length 0, and reading it never ends.
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        var device = Path.Combine(project.Root, "personas", "zero.yaml");
+        var made = false;
+        if (!OperatingSystem.IsWindows())
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mknod", [device, "c", "1", "5"]) { RedirectStandardError = true })!;
+            process.WaitForExit();
+            made = process.ExitCode == 0;
+        }
+
+        Assert.SkipUnless(made, "mknod needs privileges this run does not have");
+
+        var validate = await CliRunner.RunAsync(project.Root, "validate").WaitAsync(HangBound);
+
+        validate.ExitCode.ShouldBe(0, validate.Stdout + validate.Stderr);
+        validate.Stdout.ShouldContain("personas/zero.yaml(1,1): warning PO4005: skipped: this is a character device, not a manifest file");
+    }
+
+    [Fact]
+    public async Task AFifoNamedOnTheCommandLine_IsAnError_NeverOpened()
+    {
+        using var project = new TempProject();
+        Assert.SkipUnless(MakeFifo(Path.Combine(project.Root, "pipe.yaml")), "mkfifo is not available here");
+
+        var validate = await CliRunner.RunAsync(project.Root, "validate", "pipe.yaml").WaitAsync(HangBound);
+
+        validate.ExitCode.ShouldBe(1);
+        validate.Stdout.ShouldContain("pipe.yaml(1,1): error PO1013: this is a named pipe (FIFO), not a manifest file");
+    }
+
+    [Fact]
+    public async Task ADirThatIsAFile_OrMissing_OrAPipe_IsOneClearLine_AndExit1()
+    {
+        using var project = new TempProject();
+        project.Write("notes.txt", "x");
+        var hasFifo = MakeFifo(Path.Combine(project.Root, "pipe"));
+
+        foreach (var (dir, expected) in new[]
+        {
+            ("notes.txt", "personaops: error: --dir names 'notes.txt', which is a file; --dir takes the project folder (the one that holds personas/). To read one manifest, name it as a path: personaops validate notes.txt"),
+            ("nowhere", "personaops: error: --dir names 'nowhere', which does not exist; --dir takes the project folder (the one that holds personas/)."),
+            ("pipe", "personaops: error: --dir names 'pipe', which is a named pipe (FIFO); --dir takes the project folder (the one that holds personas/)."),
+        })
+        {
+            if (dir == "pipe" && !hasFifo)
+            {
+                continue;
+            }
+
+            foreach (var command in new[] { "validate", "plan", "drift", "apply", "import --out imported", "show plan.json" })
+            {
+                var result = await CliRunner.RunAsync(project.Root, [.. command.Split(' '), "--dir", dir]).WaitAsync(HangBound);
+                result.ExitCode.ShouldBe(1, $"{command} --dir {dir}");
+                result.Stdout.ShouldBeEmpty();
+                result.Stderr.TrimEnd().ShouldBe(expected, $"{command} --dir {dir}");
+            }
+        }
+    }
 }
