@@ -165,4 +165,44 @@ public sealed class ThreeWayTests
         persona.Patch.Operations.Single().ShouldBe(PatchOperation.Remove(JsonPointer.Parse("/layers/llm/api_key")));
         persona.Changes.Single().Sensitive.ShouldBeTrue();
     }
+
+    [Fact]
+    public void TheText_ShowsConflictsFirst_OutsideChangesUnderTheirOwnHeading_AndMarksEachField()
+    {
+        var plan = PlanOf(Resolve(Yaml(), Yaml(name: "mentor", personaName: "Mentor", prompt: "You mentor."), Yaml(name: "old", personaName: "Old")),
+            Resolve(Yaml(prompt: "You coach kindly."), Yaml(name: "mentor", personaName: "Mentor", prompt: "You mentor.")),
+            Live(prompt: "Edited in the dashboard."), Live(personaName: "Mentor", prompt: "Mentor edited live.", id: "p0000000000b"), Live(personaName: "Old", id: "p0000000000c"));
+
+        var text = Core.Rendering.PlanTextRenderer.Render(plan);
+
+        var conflicts = text.IndexOf("Conflicts: these fields were changed by this change and also outside PersonaOps since abc123", StringComparison.Ordinal);
+        var actions = text.IndexOf("PersonaOps will perform the following actions", StringComparison.Ordinal);
+        var outside = text.IndexOf("Outside changes: these fields were edited outside PersonaOps", StringComparison.Ordinal);
+        conflicts.ShouldBeGreaterThan(-1, text);
+        conflicts.ShouldBeLessThan(actions);
+        text.ShouldContain("  persona.coach (personas/0.yaml) [p0000000000a]: system_prompt\n");
+        outside.ShouldBeGreaterThan(actions);
+        text.ShouldContain("  persona.mentor (personas/1.yaml) [p0000000000b]: system_prompt\n");
+        text.ShouldContain("# conflict: also changed outside PersonaOps since the base, to another value");
+        text.ShouldContain("# changed outside PersonaOps since the base; apply sets it back to Git's value");
+        text.ShouldContain("No longer managed: these manifests were in abc123 and are gone from Git. Nothing is deleted");
+        text.ShouldContain("  persona.old (personas/2.yaml) [p0000000000c]\n");
+        text.ShouldContain("Plan: 0 to add, 2 to change, 0 to delete.");
+    }
+
+    [Fact]
+    public void TheMarkdown_PutsConflictsAndOutsideChangesAboveTheFold()
+    {
+        var plan = PlanOf(Resolve(Yaml(), Yaml(name: "mentor", personaName: "Mentor", prompt: "You mentor.")),
+            Resolve(Yaml(prompt: "You coach kindly."), Yaml(name: "mentor", personaName: "Mentor", prompt: "You mentor.")),
+            Live(prompt: "Edited in the dashboard."), Live(personaName: "Mentor", prompt: "Mentor edited live.", id: "p0000000000b"));
+
+        var markdown = Core.Rendering.PlanMarkdownRenderer.Render(plan);
+
+        var fold = markdown.IndexOf("<details>", StringComparison.Ordinal);
+        markdown.IndexOf("> [!CAUTION]\n> **Conflicts**", StringComparison.Ordinal).ShouldBeInRange(0, fold);
+        markdown.IndexOf("> - <code>persona.coach</code> (<code>p0000000000a</code>): <code>system", StringComparison.Ordinal).ShouldBeInRange(0, fold, markdown);
+        markdown.IndexOf("> [!WARNING]\n> **Outside changes**", StringComparison.Ordinal).ShouldBeInRange(0, fold);
+        markdown.ShouldContain("Three-way plan against the base <code>abc123</code>");
+    }
 }
