@@ -16,7 +16,10 @@ internal static class GitRevisionFiles
     /// <summary>The files at the revision, the commit it named, or why it could not be read.</summary>
     public sealed record Result(IReadOnlyList<SourceFile> Files, IReadOnlyList<Diagnostic> Diagnostics, string? Commit, string? Error);
 
-    public static Result Read(string root, string currentDirectory, string revision, IReadOnlyList<string> paths)
+    /// <summary>The commit a revision names, or why it names none; no file is read.</summary>
+    public static Result Commit(string root, string currentDirectory, string revision) => Read(root, currentDirectory, revision, paths: null);
+
+    public static Result Read(string root, string currentDirectory, string revision, IReadOnlyList<string>? paths)
     {
         string? location;
         try
@@ -45,6 +48,11 @@ internal static class GitRevisionFiles
             if (commit is null)
             {
                 return Failed(problem!);
+            }
+
+            if (paths is null)
+            {
+                return new Result([], [], commit.Sha, null);
             }
 
             var files = new List<SourceFile>();
