@@ -68,6 +68,13 @@ internal sealed class Target : IDisposable
                 return null;
             }
 
+            if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            {
+                error = $"the API URL in {urlSource} has a {(uri.Query.Length > 0 ? "query" : "fragment")}, which PersonaOps would not send; give the API's address only ({uri.GetLeftPart(UriPartial.Path)}), with a base path if the API has one. Nothing was sent.";
+                return null;
+            }
+
+            // A base path (https://gw.example/tavus-staging) is kept: requests are resolved against it.
             return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null);
         }
 
