@@ -219,15 +219,15 @@ public static class Importer
         return PersonaShape.IsEmptyOrAbsent(node);
     }
 
-    private static YamlNode ToYaml(JsonNode? node) => node switch
+    private static YamlNode ToYaml(JsonNode? node, bool inFlow = false) => node switch
     {
         JsonObject obj => new YamlMappingNode(obj.Select(p => new KeyValuePair<YamlNode, YamlNode>(Scalar(p.Key, isKey: true), ToYaml(p.Value)))),
         JsonArray array => array.All(i => i is JsonValue) && array.Count <= 8
-            ? new YamlSequenceNode(array.Select(ToYaml)) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow }
-            : new YamlSequenceNode(array.Select(ToYaml)),
+            ? new YamlSequenceNode(array.Select(i => ToYaml(i, inFlow: true))) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow }
+            : new YamlSequenceNode(array.Select(i => ToYaml(i))),
         JsonValue value => value.GetValueKind() switch
         {
-            JsonValueKind.String => Scalar(value.GetValue<string>(), isKey: false),
+            JsonValueKind.String => Scalar(value.GetValue<string>(), isKey: false, inFlow),
             JsonValueKind.True => new YamlScalarNode("true") { Style = ScalarStyle.Plain },
             JsonValueKind.False => new YamlScalarNode("false") { Style = ScalarStyle.Plain },
             JsonValueKind.Number => new YamlScalarNode(value.ToJsonString()) { Style = ScalarStyle.Plain },
@@ -241,12 +241,13 @@ public static class Importer
     /// a literal block when every line survives one (only '\n' breaks, no trailing or leading white space,
     /// nothing a reader would normalise), text that is safe unquoted as plain, and everything else
     /// double-quoted, where the emitter escapes what a reader would change (CR, U+0085, U+2028, U+2029,
-    /// controls, a BOM). A key is never a block.
+    /// controls, a BOM). A key is never a block; an item of a flow sequence (<paramref name="inFlow"/>) is
+    /// never a block and never plain with flow syntax in it.
     /// </summary>
-    internal static YamlScalarNode Scalar(string text, bool isKey)
+    internal static YamlScalarNode Scalar(string text, bool isKey, bool inFlow = false)
     {
-        var style = !isKey && IsLiteralSafe(text) ? ScalarStyle.Literal
-            : IsPlainSafe(text) ? ScalarStyle.Plain
+        var style = !isKey && !inFlow && IsLiteralSafe(text) ? ScalarStyle.Literal
+            : IsPlainSafe(text, inFlow) ? ScalarStyle.Plain
             : ScalarStyle.DoubleQuoted;
         return new YamlScalarNode(text) { Style = style };
     }
@@ -276,12 +277,13 @@ public static class Importer
             or UnicodeCategory.OtherNotAssigned);
 
     /// <summary>
-    /// True when <paramref name="text"/> needs no quotes in any reader, in block or flow context: printable,
+    /// True when <paramref name="text"/> needs no quotes in any reader, in block context (or in flow context,
+    /// where ',', '[', ']', '{', '}' and ':' are syntax anywhere): printable,
     /// no surrounding spaces, no indicator first, no flow or comment syntax, and nothing that YAML 1.1 or 1.2
     /// resolves to a number, boolean, null, date or merge key. Conservative: a text that starts with a digit
     /// is quoted, whatever follows.
     /// </summary>
-    private static bool IsPlainSafe(string text)
+    private static bool IsPlainSafe(string text, bool inFlow)
     {
         if (text.Length == 0 || text.Length > 1024 || text[0] == ' ' || text[^1] == ' ' || !text.All(IsSafeContent))
         {
@@ -293,13 +295,15 @@ public static class Importer
             return false;
         }
 
-        if (text.AsSpan().IndexOfAny(",[]{}") >= 0 || text.Contains(": ", StringComparison.Ordinal) || text.Contains(" #", StringComparison.Ordinal) || text[^1] == ':')
+        if (inFlow && text.AsSpan().IndexOfAny(FlowSyntax) >= 0 || text.Contains(": ", StringComparison.Ordinal) || text.Contains(" #", StringComparison.Ordinal) || text[^1] == ':')
         {
             return false;
         }
 
         return !Typed.Contains(text);
     }
+
+    private static readonly System.Buffers.SearchValues<char> FlowSyntax = System.Buffers.SearchValues.Create(",[]{}:");
 
     /// <summary>Words YAML 1.1 or 1.2 reads as booleans or null.</summary>
     private static readonly HashSet<string> Typed = new(StringComparer.OrdinalIgnoreCase)
