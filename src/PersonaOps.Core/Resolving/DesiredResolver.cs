@@ -146,7 +146,8 @@ public static class DesiredResolver
 
     /// <summary>
     /// Two manifests whose persona_name resolves to one name would fight over one live persona (and, with no
-    /// persona of that name yet, both create it). Validation compares the names as written; this compares
+    /// persona of that name yet, both create it); manifests that pin metadata.id are identified by it and are
+    /// not compared. Validation compares the names as written; this compares
     /// them as they will be matched and sent. Only the later manifest is reported, as validation does.
     /// </summary>
     private static void CheckResolvedNames(IReadOnlyList<DesiredResource> resources, List<Diagnostic> diagnostics)
@@ -154,7 +155,9 @@ public static class DesiredResolver
         var seen = new Dictionary<(string Kind, string Name), DesiredResource>();
         foreach (var resource in resources)
         {
-            if (resource.PersonaName is not { } name)
+            // Only a manifest identified by its name can fight over a persona by name; one that pins
+            // metadata.id manages that persona whatever it is called.
+            if (resource.PersonaName is not { } name || resource.Id is not null)
             {
                 continue;
             }

@@ -187,7 +187,8 @@ internal static class SemanticChecks
         });
 
     /// <summary>
-    /// Checks across all manifests: names, persona names and ids are unique. persona_name is compared as
+    /// Checks across all manifests: names, persona names and ids are unique; persona names only among the
+    /// manifests identified by name (without metadata.id). persona_name is compared as
     /// written: two equal texts resolve to one name whatever the environment, so this never reports a
     /// collision that resolution would not; names that differ as written but resolve to one name (or a
     /// reference that resolves to another manifest's literal name) are reported by resolution, with the
@@ -199,7 +200,9 @@ internal static class SemanticChecks
         // resource's id and name belong to one kind's API.
         Unique(manifests, m => m.Name, m => m.Map.ValueAt("/metadata/name"), DiagnosticCatalog.DuplicateName,
             (m, value, first) => $"metadata.name '{value}' is already used by {first}; each manifest needs its own name.", diagnostics);
-        Unique(manifests, m => m.PersonaName, m => m.Map.ValueAt("/spec/" + m.Kind.Identity.NameField), DiagnosticCatalog.DuplicatePersonaName,
+        // A manifest that pins metadata.id is identified by it, not by its name: two live personas may share
+        // a name (Tavus allows it), and their two imported manifests must not block each other.
+        Unique(manifests, m => m.Id is null ? m.PersonaName : null, m => m.Map.ValueAt("/spec/" + m.Kind.Identity.NameField), DiagnosticCatalog.DuplicatePersonaName,
             (m, value, first) => $"spec.{m.Kind.Identity.NameField} '{value}' is already used by {first}; two manifests with one {m.Kind.Name} name would fight over the same live {m.Kind.Name}.", diagnostics);
         Unique(manifests, m => m.Id, m => m.Map.ValueAt("/metadata/id"), DiagnosticCatalog.DuplicateId,
             (m, value, first) => $"metadata.id '{value}' is already bound by {first}; a live {m.Kind.Name} can be managed by one manifest only.", diagnostics);

@@ -106,6 +106,24 @@ public sealed class IdentityTests
     }
 
     [Fact]
+    public void NamesThatResolveToOne_AreNoError_WhenTheManifestsPinTheirIds_AndEachPlansItsOwnPersona()
+    {
+        var manifests = Manifests(
+            ("personas/a.yaml", Yaml("a", "Coach prod", id: "p0000000000a")),
+            ("personas/b.yaml", Yaml("b", "Coach ${env:STAGE}", id: "p0000000000b")));
+        var live = new[]
+        {
+            Live("""{"persona_id":"p0000000000a","persona_name":"Coach prod","system_prompt":"You coach."}"""),
+            Live("""{"persona_id":"p0000000000b","persona_name":"Coach prod","system_prompt":"You coach."}"""),
+        };
+
+        DesiredResolver.Resolve(manifests, Env(("STAGE", "prod")), requireSecrets: false).Diagnostics.ShouldBeEmpty();
+        var plan = Planner.Create("test", manifests, live, Env(("STAGE", "prod")));
+        plan.Errors.ShouldBeEmpty();
+        plan.Personas.Select(p => (p.LiveId, p.Action)).ShouldBe([("p0000000000a", PlanAction.NoOp), ("p0000000000b", PlanAction.NoOp)]);
+    }
+
+    [Fact]
     public void ResolutionBindsSecrets_WithoutTheirValues_AndResolvesEverythingElseOnce()
     {
         var yaml = "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec:\n  persona_name: Coach\n  system_prompt: Hello ${env:WHO}, price $${literal}\n"
