@@ -270,7 +270,7 @@ internal static class Workflow
         }
 
         clock.Restart();
-        var plan = manifests.Narrow(Planner.Create(target.Description, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets }));
+        var plan = manifests.Narrow(Planner.Create(target.Plan, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets }));
 
         // A known secret (TAVUS_API_KEY, a secret field's variable, a secret the account returned) is shown
         // nowhere, even where a live persona holds it in a field that is not secret; it is sent nowhere but
@@ -368,6 +368,9 @@ internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<stri
 internal sealed class PlannedRun(Target target, ServiceProvider services, TavusClient client, Plan plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> live) : IAsyncDisposable
 {
     public TavusClient Client => client;
+
+    /// <summary>What the plan was made against, its key included.</summary>
+    public Target Target => target;
 
     public Plan Plan => plan;
 

@@ -17,15 +17,21 @@ internal sealed class Target : IDisposable
 
     private readonly PersonaStore? _store;
 
-    private Target(string description, TavusConnection connection, PersonaStore? store)
+    private Target(string description, TavusConnection connection, PersonaStore? store, Core.Planning.PlanKey key)
     {
-        Description = description;
+        Plan = new Core.Planning.PlanTarget(description, key);
         Connection = connection;
         _store = store;
     }
 
     /// <summary>What the plan says it is for: the API URL, or the sandbox file.</summary>
-    public string Description { get; }
+    public string Description => Plan.Description;
+
+    /// <summary>
+    /// What plans are made for and checked against: the description, and the account's key (from
+    /// TAVUS_API_KEY, or the sandbox file's own random key) that keys every fingerprint and the account's identity.
+    /// </summary>
+    public Core.Planning.PlanTarget Plan { get; }
 
     public TavusConnection Connection { get; }
 
@@ -68,7 +74,7 @@ internal sealed class Target : IDisposable
                 return null;
             }
 
-            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null);
+            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null, Core.Planning.PlanKey.FromApiKey(key));
         }
 
         if (sandboxOption is null && url is not null)
@@ -112,7 +118,7 @@ internal sealed class Target : IDisposable
             RedactServerText = io.Redactor.Redact,
         };
         var shown = Shown(root, path);
-        return new Target($"the local sandbox ({shown})", connection, store)
+        return new Target($"the local sandbox ({shown})", connection, store, Core.Planning.PlanKey.FromKeyMaterial(store.InstanceKey))
         {
             SandboxReason = sandboxOption is not null ? "--sandbox was given" : "TAVUS_API_KEY is not set",
         };

@@ -7,8 +7,8 @@ namespace PersonaOps.Core.Planning;
 
 /// <summary>
 /// The saved-plan document (<c>plan --out</c>, <c>--output json</c>): versioned JSON with the target URL
-/// (never the key) and, per persona, its address, live id, action, exact operations, masked changes,
-/// secret references with fingerprints (never values), and the fingerprint of the live document it was
+/// and the account's keyed identity (never the key) and, per persona, its address, live id, action, exact operations, masked changes,
+/// secret references with keyed fingerprints (never values), and the keyed fingerprint of the live document it was
 /// computed from. Deterministic: no timestamps, stable order.
 /// </summary>
 public static class PlanDocument
@@ -21,6 +21,7 @@ public static class PlanDocument
             ["format_version"] = Plan.FormatVersion,
             ["tool"] = "personaops",
             ["target"] = plan.Target,
+            ["account"] = plan.Account,
             ["summary"] = new JsonObject { ["add"] = plan.ToAdd, ["change"] = plan.ToChange, ["delete"] = plan.ToDelete },
             ["applyable"] = plan.HasChanges && plan.Errors.Count == 0,
             ["personas"] = personas,
@@ -93,7 +94,7 @@ public static class PlanDocument
         Rendering.JsonText.Write(ToJson(plan));
 
     /// <summary>
-    /// What was reviewed: the target and every changing resource exactly as the plan file holds it (what
+    /// What was reviewed: the target (its API and account) and every changing resource exactly as the plan file holds it (what
     /// apply sends, what a reviewer was shown, what the stale check trusts), so no field of the file can be
     /// edited unnoticed. Two things are left out: resources with nothing to do (an unrelated persona edited
     /// between review and merge must not void the review) and secret values' fingerprints (the pull request's
@@ -104,6 +105,7 @@ public static class PlanDocument
         CanonicalJson.Hash(new JsonObject
         {
             ["target"] = plan.Target,
+            ["account"] = plan.Account,
             ["personas"] = new JsonArray(plan.Personas.Where(p => p.Action != PlanAction.NoOp).Select(p =>
             {
                 var reviewed = PersonaJson(p);
@@ -201,11 +203,18 @@ public static class PlanDocument
             }
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(ParseError).ToArray();
-            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors);
+            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors) { Account = root["account"]?.GetValue<string>() };
             if (root["plan_fingerprint"]?.GetValue<string>() is not { Length: > 0 } recorded)
             {
                 plan = null;
                 error = "the plan file has no plan_fingerprint, so it cannot be shown to match what was reviewed; make it again with personaops plan --out";
+                return false;
+            }
+
+            if (plan.Account is not { Length: > 0 })
+            {
+                plan = null;
+                error = "the plan file names no account, so apply could not tell which account it is for; make it again with personaops plan --out";
                 return false;
             }
 

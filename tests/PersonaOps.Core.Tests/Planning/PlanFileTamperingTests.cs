@@ -19,7 +19,7 @@ public sealed class PlanFileTamperingTests
             UncomparableSecrets = ["/layers/llm/api_key"],
             Reason = "1 field differs",
         },
-    ], []);
+    ], []) { Account = TestKeys.A.Account };
 
     public static TheoryData<string, string> Edits() => new()
     {
@@ -32,6 +32,8 @@ public sealed class PlanFileTamperingTests
         { "an operation's value", "/personas/0/patch/0/value" },
         { "the manifest file named", "/personas/0/file" },
         { "the reason", "/personas/0/reason" },
+        { "the account", "/account" },
+        { "the target", "/target" },
     };
 
     [Theory]
@@ -72,7 +74,7 @@ public sealed class PlanFileTamperingTests
                 new JsonPatchDocumentBuilder().Replace("/system_prompt", "${env:TAVUS_API_KEY}").Build(), null,
                 [new FieldChange("/system_prompt", JsonValue.Create("Old."), JsonValue.Create("(sensitive value)"), true)],
                 [new SecretBinding("/system_prompt", "${env:TAVUS_API_KEY}", null)], "sha256:live", []),
-        ], []);
+        ], []) { Account = TestKeys.A.Account };
 
         PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeFalse();
         parsed.ShouldBeNull();
