@@ -297,11 +297,28 @@ internal static class Workflow
         return (plan, live);
     }
 
-    /// <summary>Masks, in all output, the secret values the account returned (Tavus may echo them back).</summary>
+    /// <summary>
+    /// Masks, in all output, the secret values the account returned (Tavus may echo them back), and the
+    /// credentials a live persona's URL fields carry (<c>user:password@</c>, <c>?api_key=</c>): a plan that
+    /// shows such a URL, as the value it removes say, shows it masked.
+    /// </summary>
     public static void RedactSecretsOf(IOContext io, IEnumerable<System.Text.Json.Nodes.JsonObject> personas)
     {
         foreach (var persona in personas)
         {
+            SpecStrings.Walk(persona, (pointer, text, _) =>
+            {
+                if (UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(text) is not null)
+                {
+                    foreach (var part in UrlCredentials.SecretParts(text))
+                    {
+                        io.Redactor.Add(part);
+                    }
+                }
+
+                return null;
+            });
+
             Core.Schema.PersonaShape.VisitSecrets(persona, (_, value) =>
             {
                 if (value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var secret))

@@ -62,9 +62,19 @@ internal sealed class Target : IDisposable
         if (sandboxOption is null && !string.IsNullOrEmpty(key))
         {
             url ??= DefaultUrl;
+            // Credentials first, judged as text: a URL that does not even parse is never quoted with them.
+            if (Core.Manifests.UrlCredentials.Find(url) is { } credential)
+            {
+                error = $"the API URL in {urlSource} carries credentials ({credential}); give the URL without them, and the key in TAVUS_API_KEY only. Nothing was sent.";
+                return null;
+            }
+
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                error = $"the API URL '{url}' is not an http(s) URL; check {urlSource}.";
+                // Not quoted when it may hold a user name and password PersonaOps could not find as such.
+                error = url.Contains('@', StringComparison.Ordinal)
+                    ? $"the API URL in {urlSource} is not an http(s) URL (https://host, with no user name or password); check {urlSource}."
+                    : $"the API URL '{Shown(url)}' is not an http(s) URL; check {urlSource}.";
                 return null;
             }
 
@@ -129,8 +139,7 @@ internal sealed class Target : IDisposable
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>A URL for a message: without any credentials it carries.</summary>
-    private static string Shown(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : url;
+    private static string Shown(string url) => Core.Manifests.UrlCredentials.Strip(url);
 
     private static string Shown(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
 }
