@@ -30,7 +30,7 @@ public static class UrlCredentials
         var (authorityStart, authorityEnd) = Authority(url);
         if (authorityEnd > authorityStart && url.AsSpan(authorityStart, authorityEnd - authorityStart).Contains('@'))
         {
-            return "a user name and password (user:password@)";
+            return "a user name and password before the host";
         }
 
         foreach (var (name, _, _) in Parameters(url))
