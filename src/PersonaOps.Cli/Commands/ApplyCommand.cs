@@ -192,6 +192,13 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
+        if (plan.Errors.Count > 0)
+        {
+            // plan --out never writes one; a file that holds errors was not made to be applied.
+            io.Error.WriteLine($"personaops: error: {planFile} records {plan.Errors.Count} manifest(s) that could not be planned, so it cannot be applied; fix them and make a new plan. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         using var target = Workflow.OpenTarget(io, arguments);
         if (target is null)
         {
