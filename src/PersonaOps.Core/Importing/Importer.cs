@@ -63,6 +63,7 @@ public static class Importer
         var spec = Known(persona, schema.Spec, JsonPointer.Root, notes) ?? new JsonObject();
         spec = PersonaShape.WithoutServerFields(PersonaShape.WithoutDefaults(spec, schema), schema);
         DropEmpty(spec, schema.Spec);
+        DropCredentialedUrls(spec, schema, notes);
 
         // One walk: every secret becomes a reference; any other text that holds "${" must stay literal, and in
         // a manifest "$${" is a literal "${".
@@ -115,6 +116,34 @@ public static class Importer
         }
 
         return new ImportedManifest(name, id, text.ToString(), variables, notes);
+    }
+
+    /// <summary>
+    /// A URL field that carries credentials (<c>user:password@</c>, <c>?api_key=</c>) is left out and noted: a
+    /// manifest in Git must not hold them, and validation refuses them (PO3015). The note names the kind of
+    /// credential, never its value.
+    /// </summary>
+    private static void DropCredentialedUrls(JsonObject spec, KindSchema schema, List<string> notes)
+    {
+        var dropped = new List<(JsonPointer Pointer, string Credential)>();
+        Manifests.SpecStrings.Walk(spec, (pointer, text, isSecret) =>
+        {
+            if (!isSecret && Manifests.UrlCredentials.IsUrlField(pointer.LastToken) && Manifests.UrlCredentials.Find(text) is { } credential)
+            {
+                dropped.Add((pointer, credential));
+            }
+
+            return null;
+        }, schema.Spec);
+        foreach (var (pointer, credential) in dropped)
+        {
+            if (pointer.Parent.TryResolve(spec, out var parent) && parent is JsonObject obj)
+            {
+                obj.Remove(pointer.LastToken);
+                var field = Validation.FieldPath.Display(pointer);
+                notes.Add($"{field} left out: it carries credentials ({credential}), which a manifest must not hold. In Tavus, move the credential to a header (layers.llm.headers) and give {field} without it, then import again; until then plan shows {field} removed.");
+            }
+        }
     }
 
     /// <summary>The slug of a persona name that no other manifest has: lowercase letters, digits and '-'.</summary>

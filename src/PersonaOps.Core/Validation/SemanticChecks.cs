@@ -174,7 +174,10 @@ internal static class SemanticChecks
         }
     }
 
-    /// <summary>Every string in the document must have well-formed ${env:...} references.</summary>
+    /// <summary>
+    /// Every string in the document must have well-formed ${env:...} references, and no URL field in spec
+    /// (<c>base_url</c>, any <c>url</c> or <c>*_url</c>) may carry credentials (PO3015).
+    /// </summary>
     private static void CheckReferences(string file, JsonNode? document, SourceMap map, List<Diagnostic> diagnostics) =>
         SpecStrings.Walk(document, (pointer, text, isSecret) =>
         {
@@ -183,8 +186,18 @@ internal static class SemanticChecks
                 diagnostics.Add(DiagnosticCatalog.MalformedReference.At(file, map.ValueAt(pointer.Text), $"{FieldPath.Display(pointer)}: {error}."));
             }
 
+            if (!isSecret && pointer.Tokens.Count > 1 && pointer.Tokens[0] == "spec" && UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(text) is { } credential)
+            {
+                diagnostics.Add(CredentialsInUrl(file, map.ValueAt(pointer.Text), FieldPath.Display(pointer), credential, resolved: false));
+            }
+
             return null;
         });
+
+    /// <summary>PO3015: the URL is never quoted, only what kind of credential it carries.</summary>
+    internal static Diagnostic CredentialsInUrl(string file, SourcePosition at, string field, string credential, bool resolved) =>
+        DiagnosticCatalog.CredentialsInUrl.At(file, at,
+            $"{field} carries credentials{(resolved ? " once its ${env:...} references are resolved" : "")} ({credential}); a URL is stored in clear in the persona and shown in every plan. Give the URL without them, and send the credential in a header with a ${{env:NAME}} reference (layers.llm.headers, or the API key field).");
 
     /// <summary>
     /// Checks across all manifests: names, persona names and ids are unique; persona names only among the

@@ -98,7 +98,18 @@ public sealed class PersonaStore : IDisposable
                 name TEXT NOT NULL,
                 type TEXT NOT NULL,
                 created_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL);
             """);
+
+        // The file's own random key, made once (the first process to open the file wins; the others read it).
+        Execute(connection, transaction, "INSERT OR IGNORE INTO meta (name, value) VALUES ('instance_key', $key)",
+            ("$key", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
+        using (var read = Command(connection, transaction, "SELECT value FROM meta WHERE name = 'instance_key'"))
+        {
+            InstanceKey = Convert.FromHexString((string)read.ExecuteScalar()!);
+        }
 
         var now = Format(_clock.GetUtcNow());
         foreach (var (id, name, prompt) in StockData.Personas)
@@ -122,6 +133,12 @@ public sealed class PersonaStore : IDisposable
 
         transaction.Commit();
     }
+
+    /// <summary>
+    /// 32 random bytes drawn when the file was made and kept in it: what this sandbox's plans are keyed with
+    /// (its "account"). A sandbox file deleted and made again is another account.
+    /// </summary>
+    public byte[] InstanceKey { get; private set; } = [];
 
     public PersonaRecord Create(JsonObject body)
     {

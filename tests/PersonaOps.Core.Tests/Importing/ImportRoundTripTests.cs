@@ -38,7 +38,7 @@ public sealed class ImportRoundTripTests
         validation.HasErrors.ShouldBeFalse(string.Join("\n", validation.Diagnostics) + "\n" + shown);
         validation.Manifests.Count.ShouldBe(live.Count, shown);
 
-        var plan = Planner.Create("test", validation.Manifests, live, environment ?? (_ => null));
+        var plan = Planner.Create(TestKeys.Target("test"), validation.Manifests, live, environment ?? (_ => null));
         plan.Errors.ShouldBeEmpty(string.Join("\n", plan.Errors) + "\n" + shown);
         foreach (var persona in plan.Personas)
         {
