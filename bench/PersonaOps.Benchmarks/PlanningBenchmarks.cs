@@ -85,5 +85,5 @@ public class PlanningBenchmarks
 
     private static string? Environment(string name) => name == "LLM_KEY" ? "sk-new" : null;
 
-    private Plan Plan() => Planner.Create("https://tavusapi.com", _manifests, _live, Environment);
+    private Plan Plan() => Planner.Create(new PlanTarget("https://tavusapi.com", PlanKey.FromApiKey("benchmark-key")), _manifests, _live, Environment);
 }

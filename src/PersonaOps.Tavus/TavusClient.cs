@@ -66,61 +66,170 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
 
     /// <summary>
     /// Reads every page. <see cref="Listing.Problem"/> says why the result is not a complete snapshot (the
-    /// list changed while it was read, or fewer distinct personas than total_count came back); the personas
-    /// seen are returned either way, because seeing a persona proves it exists even when absence cannot be.
+    /// list changed while it was read, or the pages and total_count disagree); the personas seen are
+    /// returned either way, because seeing a persona proves it exists even when absence cannot be.
+    /// <para>
+    /// The listing is bounded by what its pages prove, not by what total_count claims. The pages total_count
+    /// announces after the first are fetched in parallel (at most <see cref="TavusConnection.ListParallelism"/>
+    /// at once), and a short or empty page ends the list: no page after it is asked for. A full last page is
+    /// confirmed by asking for the next, which must be empty. A page that only repeats personas already
+    /// listed means the server ignores <c>page</c>: an error, not an endless loop. So an honest account of N
+    /// personas takes ceil(N / PageSize) requests (one more when N is a multiple of it), and a lying one at
+    /// most ListParallelism more than its data supports.
+    /// </para>
     /// </summary>
     private async Task<Listing> ReadListingAsync(CancellationToken cancellationToken)
     {
         var size = connection.PageSize;
         var first = await GetPageAsync(1, size, cancellationToken);
-        var pages = new ConcurrentDictionary<int, IReadOnlyList<JsonObject>> { [1] = first.Items };
-        var pageCount = Math.Max(1, (int)Math.Ceiling(first.Total / (double)size));
-        var changed = new ConcurrentBag<string>();
-        if (pageCount > 1)
+        var pages = new ConcurrentDictionary<int, Page> { [1] = first };
+        var seen = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var problems = new ConcurrentBag<(int Page, string Message)>();
+        var end = int.MaxValue; // the first page known to be the last (short or empty), or one that stopped the listing
+
+        void Record(int number, Page page)
         {
-            await Parallel.ForEachAsync(Enumerable.Range(2, pageCount - 1),
-                new ParallelOptions { MaxDegreeOfParallelism = connection.ListParallelism, CancellationToken = cancellationToken },
-                async (page, token) =>
+            pages[number] = page;
+            if (page.Total != first.Total)
+            {
+                problems.Add((number, $"the persona list changed while it was read (total_count {first.Total} on page 1, {page.Total} on page {number})"));
+            }
+
+            var repeated = page.Ids.Where(id => !seen.TryAdd(id, number)).ToArray();
+            if (repeated.Length > 0)
+            {
+                if (repeated.Length == page.Ids.Count)
                 {
-                    var result = await GetPageAsync(page, size, token);
-                    pages[page] = result.Items;
-                    if (result.Total != first.Total)
+                    throw new TavusApiException(null, $"GET {Api.CollectionPath}: page {number} repeats the personas of an earlier page ({repeated[0]}, ...): the server ignores 'page', so the list cannot be read whole; nothing was planned from it");
+                }
+
+                problems.Add((number, $"the persona list changed while it was read (page {number} repeats {repeated.Length} persona(s) of another page)"));
+            }
+
+            if (page.Items.Count < size)
+            {
+                InterlockedMin(ref end, number);
+            }
+        }
+
+        Record(1, first);
+        var announced = (int)Math.Min(int.MaxValue - 1, Math.Max(1, (first.Total + size - 1) / size));
+        if (Volatile.Read(ref end) > 1 && announced > 1)
+        {
+            // Pages are taken lazily, so none is even enumerated past the end once a short page is seen.
+            IEnumerable<int> Remaining()
+            {
+                for (var number = 2; number <= announced && number <= Volatile.Read(ref end); number++)
+                {
+                    yield return number;
+                }
+            }
+
+            await Parallel.ForEachAsync(Remaining(),
+                new ParallelOptions { MaxDegreeOfParallelism = connection.ListParallelism, CancellationToken = cancellationToken },
+                async (number, token) =>
+                {
+                    if (number > Volatile.Read(ref end))
                     {
-                        changed.Add($"the persona list changed while it was read (total_count {first.Total} on page 1, {result.Total} on page {page})");
+                        return; // a page before it was the last: nothing more to ask for
                     }
+
+                    Record(number, await GetPageAsync(number, size, token));
                 });
+        }
+
+        var last = Math.Min(Volatile.Read(ref end), announced);
+        if (Volatile.Read(ref end) == int.MaxValue)
+        {
+            // Every announced page was full: the one after must be empty, or total_count understated the list.
+            var after = await GetPageAsync(announced + 1, size, cancellationToken);
+            Record(announced + 1, after);
+            if (after.Items.Count > 0)
+            {
+                problems.Add((announced + 1, $"the persona list is incomplete: total_count is {first.Total} but page {announced + 1} holds more personas"));
+            }
         }
 
         var personas = new List<JsonObject>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var page in pages.OrderBy(p => p.Key))
+        foreach (var page in pages.Where(p => p.Key <= last).OrderBy(p => p.Key))
         {
-            foreach (var persona in page.Value)
+            foreach (var persona in page.Value.Items)
             {
-                if (Identity.Id(persona) is { } id && ids.Add(id))
+                if (ids.Add(Identity.Id(persona)!))
                 {
                     personas.Add(persona);
                 }
             }
         }
 
-        var problem = changed.OrderBy(m => m, StringComparer.Ordinal).FirstOrDefault()
-            ?? (ids.Count != first.Total ? $"the persona list is incomplete: total_count is {first.Total} but {ids.Count} distinct personas came back over {pageCount} page(s)" : null);
+        foreach (var page in pages.Where(p => p.Key > last && p.Key <= announced && p.Value.Items.Count > 0))
+        {
+            problems.Add((page.Key, $"the persona list changed while it was read (page {last} was its last, but page {page.Key} holds personas)"));
+        }
+
+        var lastCount = pages[last].Items.Count;
+        var held = ((long)last - 1) * size + lastCount;
+        var problem = problems.OrderBy(p => p.Page).ThenBy(p => p.Message, StringComparer.Ordinal).Select(p => p.Message).FirstOrDefault()
+            ?? (lastCount < size && first.Total != held
+                ? $"the persona list is incomplete: total_count is {first.Total} but the list ends at page {last} with {held} persona{(held == 1 ? "" : "s")}"
+                : ids.Count != first.Total ? $"the persona list is incomplete: total_count is {first.Total} but {ids.Count} distinct personas came back over {last} page(s)" : null);
         return new Listing(personas, problem);
+    }
+
+    private static void InterlockedMin(ref int location, int value)
+    {
+        var current = Volatile.Read(ref location);
+        while (value < current)
+        {
+            var previous = Interlocked.CompareExchange(ref location, value, current);
+            if (previous == current)
+            {
+                return;
+            }
+
+            current = previous;
+        }
     }
 
     private sealed record Listing(IReadOnlyList<JsonObject> Personas, string? Problem);
 
-    private async Task<(IReadOnlyList<JsonObject> Items, int Total)> GetPageAsync(int page, int size, CancellationToken cancellationToken)
+    /// <summary>One page of the list: its personas (each with a string id), their ids, and the total_count it gave.</summary>
+    private sealed record Page(IReadOnlyList<JsonObject> Items, IReadOnlyList<string> Ids, long Total);
+
+    private async Task<Page> GetPageAsync(int page, int size, CancellationToken cancellationToken)
     {
+        var where = $"GET {Api.CollectionPath} (page {page})";
         var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}?{(Api.ListQuery.Length > 0 ? Api.ListQuery + "&" : "")}limit={size}&page={page + Api.FirstPage - 1}", null, cancellationToken)
             ?? throw new TavusApiException(null, $"page {page} of the persona list came back empty");
-        if (body[Api.ItemsField] is not JsonArray data || body[Api.TotalField] is not JsonValue total || !total.TryGetValue<int>(out var count))
+        if (body[Api.ItemsField] is not JsonArray data || body[Api.TotalField] is not JsonValue total || !total.TryGetValue<long>(out var count))
         {
-            throw new TavusApiException(null, $"GET {Api.CollectionPath} (page {page}) answered with something other than the documented {{\"{Api.ItemsField}\": [...], \"{Api.TotalField}\": N}}");
+            throw new TavusApiException(null, $"{where} answered with something other than the documented {{\"{Api.ItemsField}\": [...], \"{Api.TotalField}\": N}}");
         }
 
-        return (data.OfType<JsonObject>().Select(p => Normalize(p, $"GET {Api.CollectionPath} (page {page})")).ToArray(), count);
+        if (count < 0)
+        {
+            throw new TavusApiException(null, $"{where} answered {Api.TotalField} {count}, which no list has; nothing was planned from it");
+        }
+
+        if (data.Count > size)
+        {
+            throw new TavusApiException(null, $"{where} answered {data.Count} personas where limit={size} was asked for: the server ignores 'limit', so its pages cannot be read whole; nothing was planned from it");
+        }
+
+        var items = new JsonObject[data.Count];
+        var ids = new string[data.Count];
+        for (var i = 0; i < data.Count; i++)
+        {
+            items[i] = data[i] is JsonObject item
+                ? Normalize(item, where)
+                : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} is not a persona object; nothing was planned from it");
+            ids[i] = Identity.Id(items[i]) is { Length: > 0 } id
+                ? id
+                : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has no {Identity.IdField} (a string), so it cannot be matched to a manifest; nothing was planned from it");
+        }
+
+        return new Page(items, ids, count);
     }
 
     /// <summary>
@@ -141,21 +250,56 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// <summary>One persona, or null when Tavus says the id is unknown (400 Invalid persona_id, or 404).</summary>
     public async Task<JsonObject?> GetPersonaAsync(string id, CancellationToken cancellationToken = default)
     {
+        var where = $"GET {Api.CollectionPath}/{id}";
         try
         {
             var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
 
-            // Documented as {"data": [persona]}, observed bare: accept both.
-            return body switch
-            {
-                JsonObject { Count: 1 } wrapper when wrapper[Api.ItemsField] is JsonArray { Count: 1 } data && data[0] is JsonObject inner => Normalize(inner, $"GET {Api.CollectionPath}/{id}"),
-                JsonObject persona => Normalize(persona, $"GET {Api.CollectionPath}/{id}"),
-                _ => throw new TavusApiException(null, $"persona {id} came back as something other than a JSON object"),
-            };
+            // Documented as {"data": [persona]}, observed bare; {"data": persona} is read too.
+            var persona = Normalize(OnePersona(body, out var why) ?? throw new TavusApiException(null, $"{where} answered {why}, not persona {id}"), where);
+            return Identity.Id(persona) == id
+                ? persona
+                : throw new TavusApiException(null, $"{where} answered {(Identity.Id(persona) is { } other ? $"persona {other}" : $"an object without {Identity.IdField}")}, not persona {id}; nothing was read from it");
         }
         catch (TavusApiException ex) when (IsUnknownId(ex))
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The one persona an answer's body holds: bare, as <c>{"data": [persona]}</c> or as <c>{"data": persona}</c>;
+    /// otherwise null, and <paramref name="why"/> says what the body held instead.
+    /// </summary>
+    private static JsonObject? OnePersona(JsonNode? body, out string why)
+    {
+        why = "";
+        if (body is not JsonObject obj)
+        {
+            why = "something other than a JSON object";
+            return null;
+        }
+
+        if (!obj.ContainsKey(Api.ItemsField) || obj.ContainsKey(Identity.IdField))
+        {
+            return obj;
+        }
+
+        switch (obj[Api.ItemsField])
+        {
+            case JsonObject inner:
+                return inner;
+            case JsonArray { Count: 1 } data when data[0] is JsonObject inner:
+                return inner;
+            case JsonArray { Count: 0 }:
+                why = $"{{\"{Api.ItemsField}\": []}}: no persona";
+                return null;
+            case JsonArray data when data.Count > 1:
+                why = $"{data.Count} personas";
+                return null;
+            default:
+                why = $"a \"{Api.ItemsField}\" that is not a persona";
+                return null;
         }
     }
 
@@ -253,10 +397,15 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         {
             throw new MakerChangesException(id);
         }
+        catch (TavusApiException ex) when (ex.InnerException is ResponseTooLargeException)
+        {
+            // Accepted, with a body too large to read: it proves nothing, so the caller reads the persona back.
+            return new PatchOutcome(NotModified: false, null);
+        }
     }
 
     /// <summary>
-    /// The persona <paramref name="id"/> an answer's body holds (bare or as <c>{"data": [persona]}</c>), or
+    /// The persona <paramref name="id"/> an answer's body holds (bare, or as <c>{"data": [persona]}</c> or <c>{"data": persona}</c>), or
     /// null: an empty body, not JSON, another shape, another persona, or one whose two names of a field
     /// disagree. The change was already answered with success, so a body that proves nothing is no error:
     /// the caller reads the persona back.
@@ -278,7 +427,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return null;
         }
 
-        var persona = body is JsonObject { Count: 1 } wrapper && wrapper[Api.ItemsField] is JsonArray { Count: 1 } data && data[0] is JsonObject inner ? inner : body as JsonObject;
+        var persona = OnePersona(body, out _);
         return persona is not null && Identity.TryNormalize(persona, out var normalized, out _) && Identity.Id(normalized!) == id ? normalized : null;
     }
 
@@ -328,7 +477,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path);
+        // Relative to the root, so a base path in the API URL is kept (an absolute path would drop it).
+        using var request = new HttpRequestMessage(method, new Uri(connection.Root, path.TrimStart('/')));
         if (body is not null)
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
@@ -337,7 +487,12 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            // The body was read, bounded, inside the pipeline (BoundedResponseHandler): nothing to buffer here.
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (ResponseTooLargeException ex)
+        {
+            throw new TavusApiException(ex.Status, $"{method} {PathOnly(path)} {ex.Message}; nothing was read from it.", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -357,41 +512,115 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             var hint = status switch
             {
                 401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
+                429 when TavusServices.RetryAfter(response) is { } wait && wait > connection.MaxDelay =>
+                    $" Tavus asked to wait {Seconds(wait)} s before trying again (Retry-After), longer than the {Seconds(connection.MaxDelay)} s PersonaOps waits at most, so it was not retried. Try again later.",
                 429 => " Tavus is rate-limiting; retries were exhausted. Try again later or lower --parallelism.",
                 >= 300 and < 400 => $" PersonaOps does not follow redirects (to {response.Headers.Location?.Host ?? "elsewhere"}), so the API key never leaves for another host; check TAVUS_API_URL.",
                 _ => "",
             };
-            throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status} {response.ReasonPhrase}{(message is null ? "" : $": {message}")}.{hint}");
+            // The standard phrase for the status, not the server's: that text is neither checked nor redacted.
+            using var standard = new HttpResponseMessage(response.StatusCode);
+            var phrase = standard.ReasonPhrase is { Length: > 0 } known ? " " + known : "";
+            throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status}{phrase}{(message is null ? "" : $": {message}")}.{hint}");
         }
     }
 
     private static string PathOnly(string path) => path.Split('?')[0];
 
-    private static string Describe(Exception ex) => ex switch
+    private string Describe(Exception ex) => ex switch
     {
-        TimeoutRejectedException => "no answer within the attempt timeout",
+        TimeoutRejectedException => $"no complete answer within the attempt timeout ({Seconds(connection.AttemptTimeout)} s, --timeout)",
         TaskCanceledException => "no answer within the timeout",
         HttpRequestException { InnerException: { } inner } http => $"{http.Message} ({inner.Message})",
         _ => ex.Message,
     };
 
+    private static string Seconds(TimeSpan time) => Math.Round(time.TotalSeconds, 3).ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>The longest reason shown from an error answer; the text is redacted before it is cut.</summary>
+    private const int ReasonLength = 300;
+
+    private static readonly string[] SummaryKeys = ["message", "error", "msg"];
+
+    private static readonly string[] DetailKeys = ["detail", "errors"];
+
+    private static readonly string[] TitleKeys = ["title"];
+
+    private static readonly char[] LineBreaks = ['\r', '\n', '\t'];
+
     /// <summary>
-    /// Tavus uses <c>message</c> or <c>error</c> depending on the status; read either. The text given is
+    /// Why the server refused, from wherever its body says it: <c>message</c>, <c>error</c> (a string, or an
+    /// object with a message), <c>detail</c> (a string, or FastAPI's list of <c>{loc, msg}</c>), or
+    /// <c>errors</c> (a list of strings or objects, or an object of field: messages). The text given is
     /// already redacted (<see cref="TavusConnection.RedactServerText"/>), so the cut cannot split a secret.
     /// </summary>
     private static string? ErrorMessage(string text)
     {
+        JsonNode? node;
         try
         {
-            var node = JsonNode.Parse(text);
-            var value = node?["message"] ?? node?["error"];
-            var message = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString();
-            return message is null ? null : message.Length > 300 ? message[..300] + "…" : message;
+            node = JsonNode.Parse(text);
         }
         catch (JsonException)
         {
             return null;
         }
+
+        if (node is not JsonObject body)
+        {
+            return null;
+        }
+
+        string? First(string[] keys) => keys.Select(key => Reason(body[key], 0)).FirstOrDefault(reason => !string.IsNullOrWhiteSpace(reason));
+        var summary = First(SummaryKeys);
+        var details = First(DetailKeys);
+        var message = summary is not null && details is not null && summary != details ? $"{summary}: {details}" : summary ?? details ?? First(TitleKeys);
+        if (message is null)
+        {
+            return null;
+        }
+
+        message = string.Join(' ', message.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries)).Trim();
+        return message.Length > ReasonLength ? message[..ReasonLength] + "…" : message;
+    }
+
+    /// <summary>The text of one reason node, at most a few levels deep; null when it holds none.</summary>
+    private static string? Reason(JsonNode? node, int depth)
+    {
+        if (depth > 4)
+        {
+            return null;
+        }
+
+        switch (node)
+        {
+            case null:
+                return null;
+            case JsonValue value:
+                return value.TryGetValue<string>(out var s) ? s : value.ToJsonString();
+            case JsonArray list:
+                return Joined(list.Take(20).Select(item => Reason(item, depth + 1)), "; ");
+            case JsonObject obj:
+                var text = Reason(obj["message"] ?? obj["msg"] ?? obj["detail"] ?? obj["error"] ?? obj["description"], depth + 1);
+                var at = obj["loc"] is JsonArray loc
+                    ? string.Join('.', loc.Select(part => part is JsonValue v && v.TryGetValue<string>(out var name) ? name : part?.ToJsonString()).Where(part => part is not null).SkipWhile(part => part is "body" or "query" or "path"))
+                    : Reason(obj["field"] ?? obj["path"] ?? obj["pointer"], depth + 1);
+                if (text is not null)
+                {
+                    return string.IsNullOrEmpty(at) ? text : $"{at}: {text}";
+                }
+
+                // An object of field: messages ({"persona_name": ["is taken"]}).
+                return Joined(obj.Take(20).Select(pair => Reason(pair.Value, depth + 1) is { } r ? $"{pair.Key}: {(pair.Value is JsonArray ? r.Replace("; ", ", ", StringComparison.Ordinal) : r)}" : null), "; ");
+            default:
+                return null;
+        }
+    }
+
+    private static string? Joined(IEnumerable<string?> parts, string separator)
+    {
+        var texts = parts.Where(p => !string.IsNullOrWhiteSpace(p)).ToArray();
+        return texts.Length == 0 ? null : string.Join(separator, texts);
     }
 
     private static partial class Log

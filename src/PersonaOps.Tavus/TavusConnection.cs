@@ -6,7 +6,26 @@ namespace PersonaOps.Tavus;
 /// </summary>
 public sealed record TavusConnection
 {
+    /// <summary>The API's address, with any base path it has (<c>https://gw.example/tavus-staging</c>).</summary>
     public required Uri BaseAddress { get; init; }
+
+    /// <summary>
+    /// <see cref="BaseAddress"/> ending in '/' and without query or fragment: what request paths are resolved
+    /// against, so a base path is kept by every request (an absolute path would drop it).
+    /// </summary>
+    public Uri Root
+    {
+        get
+        {
+            var builder = new UriBuilder(BaseAddress) { Query = "", Fragment = "" };
+            if (!builder.Path.EndsWith('/'))
+            {
+                builder.Path += "/";
+            }
+
+            return builder.Uri;
+        }
+    }
 
     public required string ApiKey { get; init; }
 
@@ -30,6 +49,18 @@ public sealed record TavusConnection
 
     /// <summary>Personas per page when listing.</summary>
     public int PageSize { get; init; } = 100;
+
+    /// <summary>
+    /// The largest body read from one successful answer (16 MiB): a larger one is an error, never held
+    /// whole in memory. A page of 100 personas is well under 1 MiB.
+    /// </summary>
+    public long MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// How much of an error answer's body is read (64 KiB): the reason is found in that prefix, redacted
+    /// and then cut to a line; the rest is never read.
+    /// </summary>
+    public int MaxErrorBodyBytes { get; init; } = 64 * 1024;
 
     /// <summary>
     /// Masks the secrets the caller knows in text that came from the server (an error body may echo a

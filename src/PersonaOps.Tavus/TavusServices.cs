@@ -21,7 +21,7 @@ public static class TavusServices
         services.AddSingleton(connection);
         var builder = services.AddHttpClient<TavusClient>(http =>
         {
-            http.BaseAddress = connection.BaseAddress;
+            http.BaseAddress = connection.Root;
             http.DefaultRequestHeaders.Add("x-api-key", connection.ApiKey);
             http.DefaultRequestHeaders.UserAgent.ParseAdd("personaops/1.0");
             http.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's per-attempt timeout bounds each try
@@ -49,15 +49,27 @@ public static class TavusServices
                     UseJitter = true,
                     Delay = connection.BaseDelay,
                     MaxDelay = connection.MaxDelay,
-                    ShouldRetryAfterHeader = true,
-                    ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()?.Method)),
+                    ShouldRetryAfterHeader = false,
+                    DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? RetryAfter(response) : null),
+                    ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.GetRequestMessage()?.Method, connection.MaxDelay)),
                 });
             }
 
             pipeline.AddTimeout(connection.AttemptTimeout);
         });
+
+        // Inside the pipeline: each attempt's timeout covers its body too, and bodies are read bounded.
+        builder.AddHttpMessageHandler(() => new BoundedResponseHandler(connection));
         return services;
     }
+
+    /// <summary>How long an answer asks to wait before the next try (<c>Retry-After</c>, in seconds or as a date), or null.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
 
     /// <summary>Builds a client without a host, for tools and tests.</summary>
     public static (TavusClient Client, IDisposable Owner) CreateClient(TavusConnection connection)
@@ -66,13 +78,19 @@ public static class TavusServices
         return (provider.GetRequiredService<TavusClient>(), provider);
     }
 
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpMethod? method)
+    /// <summary>
+    /// Whether an attempt's outcome is tried again: 429 (any method), 5xx and transport failures (not for
+    /// POST). An answer whose Retry-After asks for longer than <paramref name="maxDelay"/> is not: waiting a
+    /// day is hanging, and the error that follows says what the server asked for.
+    /// </summary>
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpMethod? method, TimeSpan maxDelay)
     {
         var unsafeToRepeat = method == HttpMethod.Post;
         if (outcome.Result is { } response)
         {
             var status = (int)response.StatusCode;
-            return response.StatusCode == HttpStatusCode.TooManyRequests || (!unsafeToRepeat && status is 500 or 502 or 503 or 504);
+            var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (!unsafeToRepeat && status is 500 or 502 or 503 or 504);
+            return retryable && !(RetryAfter(response) > maxDelay);
         }
 
         return !unsafeToRepeat && outcome.Exception is HttpRequestException or TimeoutRejectedException;

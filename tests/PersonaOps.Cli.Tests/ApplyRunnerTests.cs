@@ -14,6 +14,8 @@ namespace PersonaOps.Cli.Tests;
 /// </summary>
 public sealed class ApplyRunnerTests
 {
+    private static readonly PlanKey Key = PlanKey.FromApiKey("apply-runner-test-key");
+
     /// <summary>An account in memory whose every answer the test can script.</summary>
     private sealed class ScriptedApi : IResourceApi
     {
@@ -88,16 +90,16 @@ public sealed class ApplyRunnerTests
 
     private static PersonaPlan Update(string name, JsonObject live, string patch) => new(
         name, $"personas/{name}.yaml", 1, live["persona_id"]!.GetValue<string>(), live["persona_name"]!.GetValue<string>(), PlanAction.Update,
-        JsonPatchDocument.TryParse(patch, out var p, out var error) ? p : throw new InvalidOperationException(error), null, [], [], CanonicalJson.Hash(live), []);
+        JsonPatchDocument.TryParse(patch, out var p, out var error) ? p : throw new InvalidOperationException(error), null, [], [], Key.Document(live), []);
 
     private static PersonaPlan Delete(string name, JsonObject live) => new(
         name, $"personas/{name}.yaml", 1, live["persona_id"]!.GetValue<string>(), live["persona_name"]!.GetValue<string>(), PlanAction.Delete,
-        new JsonPatchDocument([]), null, [], [], CanonicalJson.Hash(live), []);
+        new JsonPatchDocument([]), null, [], [], Key.Document(live), []);
 
     private static async Task<ApplyReport> RunAsync(ScriptedApi api, Plan plan, List<ResourceResult>? seen = null, int parallelism = 1, CancellationToken stopping = default, CancellationToken abandoning = default)
     {
         var live = ApplyPreparation.IndexById(api.Account.Values);
-        var preparation = ApplyPreparation.Prepare(plan, _ => null, live);
+        var preparation = ApplyPreparation.Prepare(plan, _ => null, live, Key);
         preparation.CanStart.ShouldBeTrue(string.Join("\n", preparation.Problems));
         using var error = new StringWriter();
         using var progress = new ApplyProgress(error, TimeProvider.System, enabled: false);

@@ -18,7 +18,7 @@ public sealed class BadServerTests
         { "an HTML page with 200", RawHttpServer.Response(200, "text/html", "<html><body>Service temporarily unavailable</body></html>"), "not JSON (text/html)" },
         { "a 200 with an empty body", RawHttpServer.Response(200, "application/json", ""), "answered 200 with an empty body" },
         { "JSON of another shape", RawHttpServer.Response(200, "application/json", """{"personas": []}"""), "documented" },
-        { "a total_count its pages disagree with", RawHttpServer.Response(200, "application/json", $$"""{"data": [{{OnePersona}}], "total_count": 3}"""), "total_count is 3 but 1 distinct" },
+        { "a total_count its pages disagree with", RawHttpServer.Response(200, "application/json", $$"""{"data": [{{OnePersona}}], "total_count": 3}"""), "total_count is 3 but the list ends at page 1 with 1 persona" },
         { "a 401", RawHttpServer.Response(401, "application/json", """{"message":"Invalid access token"}"""), "TAVUS_API_KEY" },
     };
 
@@ -90,7 +90,7 @@ public sealed class BadServerTests
 
         result.ExitCode.ShouldBe(1);
         result.Stdout.ShouldBeEmpty();
-        result.Stderr.ShouldContain("no answer within the attempt timeout");
+        result.Stderr.ShouldContain("no complete answer within the attempt timeout (1 s, --timeout)");
         server.Requests.Count.ShouldBe(2, "one attempt and the one retry asked for");
     }
 

@@ -81,6 +81,100 @@ public sealed class ImportTests
         plan.Stdout.ShouldContain("No changes.");
     }
 
+    /// <summary>Live personas an import must write back exactly: each one broke a round trip once.</summary>
+    private static readonly string[] Hostile =
+    [
+        """{"persona_name": "2024", "system_prompt": "Line one\u2028line two\u2029three\u0085four\rfive\r\nsix\tseven\n\n\n", "document_tags": ["True", "yes", "null", "1e3", "0x1F", "~", "2024-01-01"]}""",
+        """{"persona_name": "True", "system_prompt": "  Leading spaces\ntrailing spaces  \n\ttab first\n", "layers": {"llm": {"model": "null", "extra_body": {"stop": null, "nested": {"x": null, "e": "", "o": {}}}, "tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "default": null, "properties": {"q": {"type": "string", "default": null}}}}}]}}}""",
+        """{"persona_name": "Shared name", "system_prompt": "Use ${env:HOME} and $${x} and ${ alone, literally.", "layers": {"llm": {"model": "m", "base_url": "https://llm.example.com/v1", "headers": {"X-Api-Key": "sk-CANARY-one", "x_api_key": "sk-CANARY-two"}}}}""",
+        """{"persona_name": "Shared name", "system_prompt": "The other persona of that name.\n"}""",
+        """{"persona_name": "~", "system_prompt": "yes"}""",
+    ];
+
+    [Fact]
+    public async Task HostilePersonas_ImportFromAServedSandbox_ThenValidateAndPlanToNoChanges()
+    {
+        using var project = new TempProject();
+        using var store = new PersonaStore(Path.Combine(project.Root, "served.db"));
+        var api = new SandboxApi(store, new SandboxOptions { ApiKey = "import-key", Secrets = SecretReadBack.Echo });
+        await using var server = await SandboxServer.StartAsync(api, 0);
+        using (var http = new HttpClient { BaseAddress = server.BaseAddress })
+        {
+            http.DefaultRequestHeaders.Add("x-api-key", "import-key");
+            foreach (var body in Hostile)
+            {
+                using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+                var created = await http.PostAsync(new Uri("/v2/personas", UriKind.Relative), content);
+                created.IsSuccessStatusCode.ShouldBeTrue(body + await created.Content.ReadAsStringAsync());
+            }
+        }
+
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "import-key", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+        var import = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "personas");
+        import.ExitCode.ShouldBe(0, import.Stderr);
+        (import.Stdout + import.Stderr).ShouldNotContain("CANARY");
+        var files = Directory.GetFiles(Path.Combine(project.Root, "personas")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        files.ShouldBe(["2024.yaml", "persona.yaml", "shared-name-2.yaml", "shared-name.yaml", "true.yaml"]);
+        var yaml = string.Join("\n", Directory.GetFiles(Path.Combine(project.Root, "personas")).Select(File.ReadAllText));
+        yaml.ShouldNotContain("CANARY");
+        yaml.ShouldContain("persona_name: \"2024\"");
+        yaml.ShouldContain("stop: null");
+        yaml.ShouldContain("$${env:HOME}");
+
+        // Each header has its own variable; set both, and the secrets compare equal.
+        var shared = File.ReadAllText(Path.Combine(project.Root, "personas", "shared-name.yaml"));
+        shared.ShouldContain("X-Api-Key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY}");
+        shared.ShouldContain("x_api_key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY_2}");
+        env["SHARED_NAME_LLM_HEADER_X_API_KEY"] = "sk-CANARY-one";
+        env["SHARED_NAME_LLM_HEADER_X_API_KEY_2"] = "sk-CANARY-two";
+        env["HOME"] = "SUBSTITUTED";
+
+        var validate = await CliRunner.RunAsync(project.Root, env, "validate");
+        validate.ExitCode.ShouldBe(0, validate.Stdout + validate.Stderr);
+        var plan = await CliRunner.RunAsync(project.Root, env, "plan", "--detailed-exitcode");
+        plan.ExitCode.ShouldBe(0, plan.Stdout + plan.Stderr + yaml);
+        plan.Stdout.ShouldContain("No changes.");
+        (plan.Stdout + plan.Stderr).ShouldNotContain("CANARY");
+    }
+
+    [Fact]
+    public async Task AStockPersona_IsRefusedByItsId_WithAReason_AndNothingIsWritten()
+    {
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach.");
+        (await CliRunner.RunAsync(project.Root, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        var id = (await CliRunner.RunAsync(project.Root, "import", "--all", "--out", "mine")).Stdout.Split("persona ")[1].Trim();
+
+        // p1af207b8189 is Tavus's stock "Sales Coach" (persona_type: system), which the sandbox serves too.
+        var result = await CliRunner.RunAsync(project.Root, "import", id, "p1af207b8189", "--out", "imported");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("personaops: error: persona p1af207b8189 is a stock persona of Tavus (persona_type: system)");
+        result.Stderr.ShouldContain("cannot be managed by a manifest");
+        result.Stderr.ShouldContain("nothing was written");
+        result.Stdout.ShouldBeEmpty();
+        Directory.Exists(Path.Combine(project.Root, "imported")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task StockPersonasInAListing_AreSkippedWithAWarning_AndTheAccountsOwnAreImported()
+    {
+        // A gateway that ignores persona_type=user and lists the stock personas too.
+        const string Listing = """{"data": [{"persona_id": "p1af207b8189", "persona_name": "Sales Coach", "persona_type": "system", "system_prompt": "Stock."}, {"persona_id": "p0000000000a", "persona_name": "Mine", "persona_type": "user", "system_prompt": "Mine."}], "total_count": 2}""";
+        await using var server = new RawHttpServer(request => request.StartsWith("GET /v2/personas", StringComparison.Ordinal) && !request.Contains("page=2", StringComparison.Ordinal)
+            ? RawHttpServer.Response(200, "application/json", Listing)
+            : RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 2}"""));
+        using var project = new TempProject();
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stderr.ShouldContain("personaops: warning: skipped persona p1af207b8189");
+        Directory.GetFiles(Path.Combine(project.Root, "imported")).Select(Path.GetFileName).ShouldBe(["mine.yaml"]);
+        server.Requests.ShouldAllBe(r => r.StartsWith("GET ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ExistingManifests_AreNotOverwrittenWithoutForce()
     {

@@ -11,14 +11,23 @@ namespace PersonaOps.Cli.Tests;
 internal sealed class RawHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<string, string?> _answer;
+    private readonly Func<string, Stream, CancellationToken, Task> _respond;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _requests = [];
     private readonly Task _loop;
 
     public RawHttpServer(Func<string, string?> answer)
+        : this((request, stream, token) => WriteAsync(answer(request), stream, token))
     {
-        _answer = answer;
+    }
+
+    /// <summary>
+    /// A server that writes each answer itself, as slowly or as brokenly as it likes (headers then nothing, a
+    /// body a byte at a time); the token is cancelled when the server is disposed.
+    /// </summary>
+    public RawHttpServer(Func<string, Stream, CancellationToken, Task> respond)
+    {
+        _respond = respond;
         _listener.Start();
         _loop = AcceptAsync();
     }
@@ -85,18 +94,22 @@ internal sealed class RawHttpServer : IAsyncDisposable
                     _requests.Add(requestLine);
                 }
 
-                var response = _answer(requestLine);
-                if (response is null)
-                {
-                    await Task.Delay(Timeout.Infinite, _stop.Token);
-                }
-
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(response!), _stop.Token);
+                await _respond(requestLine, stream, _stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
             {
             }
         }
+    }
+
+    private static async Task WriteAsync(string? response, Stream stream, CancellationToken token)
+    {
+        if (response is null)
+        {
+            await Task.Delay(Timeout.Infinite, token);
+        }
+
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(response!), token);
     }
 
     public async ValueTask DisposeAsync()

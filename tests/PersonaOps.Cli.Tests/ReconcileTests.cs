@@ -307,12 +307,12 @@ public sealed class ReconcileTests
         var plan = await Run(project, "plan", "--output", "json");
         plan.ExitCode.ShouldBe(0);
         var document = JsonNode.Parse(plan.Stdout)!;
-        document["format_version"]!.GetValue<int>().ShouldBe(1);
+        document["format_version"]!.GetValue<int>().ShouldBe(2);
         document["summary"]!["add"]!.GetValue<int>().ShouldBe(1);
         var persona = document["personas"]![0]!;
         persona["action"]!.GetValue<string>().ShouldBe("create");
         persona["body"]!["layers"]!["llm"]!["api_key"]!.GetValue<string>().ShouldBe("${env:OPENAI_API_KEY}");
-        persona["secrets"]![0]!["fingerprint"]!.GetValue<string>().ShouldStartWith("sha256:");
+        persona["secrets"]![0]!["fingerprint"]!.GetValue<string>().ShouldStartWith("hmac-sha256:");
         plan.Stdout.ShouldNotContain(Canary);
     }
 

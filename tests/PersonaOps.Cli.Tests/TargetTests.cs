@@ -29,6 +29,25 @@ public sealed class TargetTests
         result.Stdout.ShouldNotContain("using the");
     }
 
+    [Theory]
+    [InlineData("/tavus?token=abc", "has a query")]
+    [InlineData("/tavus#frag", "has a fragment")]
+    public async Task AnApiUrlWithAQueryOrFragment_IsRefused_BeforeAnyRequest(string suffix, string message)
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", EmptyListing));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var url = server.BaseAddress.ToString().TrimEnd('/') + suffix;
+
+        var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = url }, "plan");
+
+        MisuseTests.AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain(message);
+        result.Stderr.ShouldContain($"({server.BaseAddress.ToString().TrimEnd('/')}/tavus)");
+        result.Stderr.ShouldNotContain("abc");
+        server.Requests.ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task WithAKeyAndNoUrl_TheDefaultTavusApiIsNamed()
     {

@@ -285,6 +285,41 @@ public sealed partial class SandboxApiTests
     }
 
     [Fact]
+    public async Task Replicas_HonourReplicaIdsAndModelName_AndCarryThumbnailAndModel_AsTheOfficialDocumentSays()
+    {
+        await using var sandbox = await LiveSandbox.StartAsync(new SandboxOptions { ExtraReplicas = ["r123456789ab"] });
+
+        // replica_ids: comma-separated, spaces and empty entries ignored, unknown ids match nothing; total_count counts the filtered set.
+        var picked = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?replica_ids=r90bbd427f71,%20rc9cff32ceba,,rnope")).Body!;
+        picked["data"]!.AsArray().Select(r => r!["replica_id"]!.GetValue<string>()).ShouldBe(["r90bbd427f71", "rc9cff32ceba"], ignoreOrder: true);
+        picked["total_count"]!.GetValue<int>().ShouldBe(2);
+
+        // Every replica has a model_name and a thumbnail_video_url, listed or read alone.
+        var all = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?limit=100")).Body!["data"]!.AsArray();
+        all.ShouldAllBe(r => r!["model_name"]!.GetValue<string>().StartsWith("phoenix-", StringComparison.Ordinal));
+        all.ShouldAllBe(r => r!["thumbnail_video_url"]!.GetValue<string>().StartsWith("https://", StringComparison.Ordinal));
+        all.Single(r => r!["replica_id"]!.GetValue<string>() == "rc9cff32ceba")!["model_name"]!.GetValue<string>().ShouldBe("phoenix-4.5", "the docs name Anna - Casual a phoenix-4.5 replica");
+        var one = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas/r123456789ab")).Body!;
+        one["model_name"]!.GetValue<string>().ShouldBe("phoenix-4", "a replica made without model_name is trained on phoenix-4, the documented default");
+        one["thumbnail_video_url"].ShouldNotBeNull();
+        one.AsObject().ContainsKey("updated_at").ShouldBeTrue();
+        one.AsObject().ContainsKey("error_message").ShouldBeTrue();
+
+        // model_name: only that model's replicas, counted as such, and combined with the other filters.
+        var model = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?model_name=phoenix-4&limit=100")).Body!;
+        model["data"]!.AsArray().Select(r => r!["replica_id"]!.GetValue<string>()).ShouldBe(["r123456789ab"]);
+        model["total_count"]!.GetValue<int>().ShouldBe(1);
+        var both = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?model_name=phoenix-4.5&replica_ids=rc9cff32ceba,r123456789ab&verbose=true")).Body!;
+        both["data"]!.AsArray().Select(r => (r!["replica_id"]!.GetValue<string>(), r["replica_type"]!.GetValue<string>())).ShouldBe([("rc9cff32ceba", "system")]);
+        (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?model_name=phoenix-9")).Body!["total_count"]!.GetValue<int>().ShouldBe(0);
+
+        // Paging applies after the filters.
+        var paged = (await sandbox.SendAsync(HttpMethod.Get, "/v2/replicas?replica_ids=r7bc3db0d581,rf25acd9e3f5,re0eae1fbe11&limit=2&page=2")).Body!;
+        paged["data"]!.AsArray().Count.ShouldBe(1);
+        paged["total_count"]!.GetValue<int>().ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Replicas_ListTavussStockReplicas_PagedLikePersonas()
     {
         await using var sandbox = await LiveSandbox.StartAsync();

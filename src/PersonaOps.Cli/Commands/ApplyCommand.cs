@@ -114,14 +114,14 @@ internal static class ApplyCommand
         // After a confirmation, time has passed: read the account again, and apply only what was shown. With
         // --auto-approve the plan's own listing is seconds old, and a second one would cost N/100 requests
         // for nothing (two applies at once are settled by the create-race rule).
-        var (current, refused) = options.AutoApprove ? (run.Live, 0) : await ListAgainAsync(io, api, plan, cancellationToken);
+        var (current, refused) = options.AutoApprove ? (run.Live, 0) : await ListAgainAsync(io, api, plan, run.Target.Plan.Key, cancellationToken);
         if (current is null)
         {
             return refused;
         }
 
         var live = ApplyPreparation.IndexById(current);
-        return await ExecuteAsync(io, plan, Apis(api), live, live.Keys, arguments.Parallelism, options, progress, cancellationToken);
+        return await ExecuteAsync(io, plan, run.Target.Plan.Key, Apis(api), live, live.Keys, arguments.Parallelism, options, progress, cancellationToken);
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ internal static class ApplyCommand
     /// cannot be read. What was confirmed is applied, or nothing: never a plan made from a view that no
     /// longer holds.
     /// </summary>
-    private static async Task<(IReadOnlyList<JsonObject>? Current, int ExitCode)> ListAgainAsync(IOContext io, PersonaApi api, Plan plan, CancellationToken cancellationToken)
+    private static async Task<(IReadOnlyList<JsonObject>? Current, int ExitCode)> ListAgainAsync(IOContext io, PersonaApi api, Plan plan, PlanKey key, CancellationToken cancellationToken)
     {
         IReadOnlyList<JsonObject> current;
         try
@@ -146,7 +146,7 @@ internal static class ApplyCommand
 
         Workflow.RedactSecretsOf(io, current);
         var byId = ApplyPreparation.IndexById(current).ToDictionary(p => p.Key, p => (JsonObject?)p.Value, StringComparer.Ordinal);
-        var check = StaleCheck.Check(plan, current, byId);
+        var check = StaleCheck.Check(plan, current, byId, key);
         if (!check.IsStale)
         {
             return (current, ExitCodes.Success);
@@ -225,6 +225,13 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
+        if (plan.Errors.Count > 0)
+        {
+            // plan --out never writes one; a file that holds errors was not made to be applied.
+            io.Error.WriteLine($"personaops: error: {planFile} records {plan.Errors.Count} manifest(s) that could not be planned, so it cannot be applied; fix them and make a new plan. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         if (arguments.Base is { } revision)
         {
             // The saved plan was computed against its own base; another one makes it another plan.
@@ -259,6 +266,16 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
+        // The same API, but whose account? The plan records the keyed identity of the account it was made
+        // with: a plan made with a staging key is refused under a production key, before any request.
+        if (plan.Account != target.Plan.Account)
+        {
+            io.Error.WriteLine(target.IsSandbox
+                ? $"personaops: error: {planFile} was made for another account: another sandbox file at {target.Description} (this one was made since, or copied from elsewhere); nothing was applied. Make a new plan against this sandbox."
+                : $"personaops: error: {planFile} was made for another account: its plan was made with another TAVUS_API_KEY than this run's, at {target.Description}; nothing was applied. Apply it with the key it was made with, or make a new plan.");
+            return ExitCodes.StalePlan;
+        }
+
         await using var services = Workflow.Services(io, target, arguments);
         var api = new PersonaApi(services.GetRequiredService<TavusClient>(), options.Force);
 
@@ -268,7 +285,7 @@ internal static class ApplyCommand
         await Parallel.ForEachAsync(StaleCheck.IdsToRead(plan), new ParallelOptions { MaxDegreeOfParallelism = arguments.Parallelism, CancellationToken = cancellationToken }, async (id, token) =>
             reads[id] = await api.GetAsync(id, token));
         Workflow.RedactSecretsOf(io, listing.Concat(reads.Values.OfType<JsonObject>()));
-        var check = StaleCheck.Check(plan, listing, reads);
+        var check = StaleCheck.Check(plan, listing, reads, target.Plan.Key);
         if (check.IsStale)
         {
             io.Error.WriteLine("personaops: error: the saved plan is stale; nothing was applied. Make a new plan.");
@@ -286,14 +303,14 @@ internal static class ApplyCommand
         }
 
         var known = ApplyPreparation.IndexById(listing).Keys;
-        return await ExecuteAsync(io, plan, Apis(api), check.Live, known, arguments.Parallelism, options, progress, cancellationToken);
+        return await ExecuteAsync(io, plan, target.Plan.Key, Apis(api), check.Live, known, arguments.Parallelism, options, progress, cancellationToken);
     }
 
     /// <summary>
     /// Prepares every change (stopping, with nothing sent, if a secret is missing or changed), runs them, and
     /// renders the report: a line per change as it finishes and a summary, or one JSON document.
     /// </summary>
-    private static async Task<int> ExecuteAsync(IOContext io, Plan plan, IReadOnlyDictionary<string, IResourceApi> apis, IReadOnlyDictionary<string, JsonObject> live, IEnumerable<string> knownIds, int parallelism, ApplyOptions options, ApplyProgress progress, CancellationToken stopping)
+    private static async Task<int> ExecuteAsync(IOContext io, Plan plan, PlanKey key, IReadOnlyDictionary<string, IResourceApi> apis, IReadOnlyDictionary<string, JsonObject> live, IEnumerable<string> knownIds, int parallelism, ApplyOptions options, ApplyProgress progress, CancellationToken stopping)
     {
         // The secrets about to be sent are masked in all output, should the API echo one back in an error.
         foreach (var secret in ApplyPreparation.SecretValues(plan, io.Environment))
@@ -301,7 +318,7 @@ internal static class ApplyCommand
             io.Redactor.Add(secret);
         }
 
-        var preparation = ApplyPreparation.Prepare(plan, io.Environment, live);
+        var preparation = ApplyPreparation.Prepare(plan, io.Environment, live, key);
         if (!preparation.CanStart)
         {
             foreach (var problem in preparation.Problems)

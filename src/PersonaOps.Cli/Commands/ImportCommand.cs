@@ -65,6 +65,20 @@ internal static class ImportCommand
             return ExitCodes.Error;
         }
 
+        // A stock persona is Tavus's, not the account's: asked for by id, it is refused; listed by a server
+        // that ignored persona_type=user, it is skipped.
+        foreach (var persona in personas.Where(p => Importer.Refusal(p) is not null).ToArray())
+        {
+            if (!all)
+            {
+                io.Error.WriteLine($"personaops: error: {Importer.Refusal(persona)} Nothing was written.");
+                return ExitCodes.Error;
+            }
+
+            io.Error.WriteLine($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage.");
+            personas.Remove(persona);
+        }
+
         Workflow.RedactSecretsOf(io, personas);
         var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
         var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());

@@ -319,7 +319,7 @@ internal static class Workflow
         }
 
         clock.Restart();
-        var plan = manifests.Narrow(Planner.Create(target.Description, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets, Base = manifests.Base }));
+        var plan = manifests.Narrow(Planner.Create(target.Plan, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets, Base = manifests.Base }));
 
         // A known secret (TAVUS_API_KEY, a secret field's variable, a secret the account returned) is shown
         // nowhere, even where a live persona holds it in a field that is not secret; it is sent nowhere but
@@ -346,11 +346,28 @@ internal static class Workflow
         return (plan, live);
     }
 
-    /// <summary>Masks, in all output, the secret values the account returned (Tavus may echo them back).</summary>
+    /// <summary>
+    /// Masks, in all output, the secret values the account returned (Tavus may echo them back), and the
+    /// credentials a live persona's URL fields carry (<c>user:password@</c>, <c>?api_key=</c>): a plan that
+    /// shows such a URL, as the value it removes say, shows it masked.
+    /// </summary>
     public static void RedactSecretsOf(IOContext io, IEnumerable<System.Text.Json.Nodes.JsonObject> personas)
     {
         foreach (var persona in personas)
         {
+            SpecStrings.Walk(persona, (pointer, text, _) =>
+            {
+                if (UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(text) is not null)
+                {
+                    foreach (var part in UrlCredentials.SecretParts(text))
+                    {
+                        io.Redactor.Add(part);
+                    }
+                }
+
+                return null;
+            });
+
             Core.Schema.PersonaShape.VisitSecrets(persona, (_, value) =>
             {
                 if (value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var secret))
@@ -421,6 +438,9 @@ internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<stri
 internal sealed class PlannedRun(Target target, ServiceProvider services, TavusClient client, Plan plan, IReadOnlyList<System.Text.Json.Nodes.JsonObject> live) : IAsyncDisposable
 {
     public TavusClient Client => client;
+
+    /// <summary>What the plan was made against, its key included.</summary>
+    public Target Target => target;
 
     public Plan Plan => plan;
 

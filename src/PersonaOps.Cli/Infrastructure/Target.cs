@@ -17,15 +17,21 @@ internal sealed class Target : IDisposable
 
     private readonly PersonaStore? _store;
 
-    private Target(string description, TavusConnection connection, PersonaStore? store)
+    private Target(string description, TavusConnection connection, PersonaStore? store, Core.Planning.PlanKey key)
     {
-        Description = description;
+        Plan = new Core.Planning.PlanTarget(description, key);
         Connection = connection;
         _store = store;
     }
 
     /// <summary>What the plan says it is for: the API URL, or the sandbox file.</summary>
-    public string Description { get; }
+    public string Description => Plan.Description;
+
+    /// <summary>
+    /// What plans are made for and checked against: the description, and the account's key (from
+    /// TAVUS_API_KEY, or the sandbox file's own random key) that keys every fingerprint and the account's identity.
+    /// </summary>
+    public Core.Planning.PlanTarget Plan { get; }
 
     public TavusConnection Connection { get; }
 
@@ -56,9 +62,19 @@ internal sealed class Target : IDisposable
         if (sandboxOption is null && !string.IsNullOrEmpty(key))
         {
             url ??= DefaultUrl;
+            // Credentials first, judged as text: a URL that does not even parse is never quoted with them.
+            if (Core.Manifests.UrlCredentials.Find(url) is { } credential)
+            {
+                error = $"the API URL in {urlSource} carries credentials ({credential}); give the URL without them, and the key in TAVUS_API_KEY only. Nothing was sent.";
+                return null;
+            }
+
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             {
-                error = $"the API URL '{url}' is not an http(s) URL; check {urlSource}.";
+                // Not quoted when it may hold a user name and password PersonaOps could not find as such.
+                error = url.Contains('@', StringComparison.Ordinal)
+                    ? $"the API URL in {urlSource} is not an http(s) URL (https://host, with no user name or password); check {urlSource}."
+                    : $"the API URL '{Shown(url)}' is not an http(s) URL; check {urlSource}.";
                 return null;
             }
 
@@ -68,7 +84,14 @@ internal sealed class Target : IDisposable
                 return null;
             }
 
-            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null);
+            if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            {
+                error = $"the API URL in {urlSource} has a {(uri.Query.Length > 0 ? "query" : "fragment")}, which PersonaOps would not send; give the API's address only ({uri.GetLeftPart(UriPartial.Path)}), with a base path if the API has one. Nothing was sent.";
+                return null;
+            }
+
+            // A base path (https://gw.example/tavus-staging) is kept: requests are resolved against it.
+            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null, Core.Planning.PlanKey.FromApiKey(key));
         }
 
         if (sandboxOption is null && url is not null)
@@ -112,7 +135,7 @@ internal sealed class Target : IDisposable
             RedactServerText = io.Redactor.Redact,
         };
         var shown = Shown(root, path);
-        return new Target($"the local sandbox ({shown})", connection, store)
+        return new Target($"the local sandbox ({shown})", connection, store, Core.Planning.PlanKey.FromKeyMaterial(store.InstanceKey))
         {
             SandboxReason = sandboxOption is not null ? "--sandbox was given" : "TAVUS_API_KEY is not set",
         };
@@ -123,8 +146,7 @@ internal sealed class Target : IDisposable
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>A URL for a message: without any credentials it carries.</summary>
-    private static string Shown(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : url;
+    private static string Shown(string url) => Core.Manifests.UrlCredentials.Strip(url);
 
     private static string Shown(string root, string path) => Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
 }

@@ -20,7 +20,8 @@ public static class ApplyPreparation
     /// without a request, the others go ahead).
     /// </summary>
     /// <param name="live">The account's personas by id, as last read.</param>
-    public static Preparation Prepare(Plan plan, Func<string, string?> environment, IReadOnlyDictionary<string, JsonObject> live)
+    /// <param name="key">The account's key, the one the plan's secret fingerprints were made with.</param>
+    public static Preparation Prepare(Plan plan, Func<string, string?> environment, IReadOnlyDictionary<string, JsonObject> live, PlanKey key)
     {
         var changes = new List<PreparedChange>();
         var problems = new List<Diagnostics.Diagnostic>();
@@ -30,14 +31,14 @@ public static class ApplyPreparation
             switch (persona.Action)
             {
                 case PlanAction.Create:
-                    if (ResolveBody(persona, environment, out error) is { } body)
+                    if (ResolveBody(persona, environment, key, out error) is { } body)
                     {
                         changes.Add(new PreparedChange(persona, body, null, null));
                     }
 
                     break;
                 case PlanAction.Update:
-                    if (ResolvePatch(persona, environment, out error) is { } patch)
+                    if (ResolvePatch(persona, environment, key, out error) is { } patch)
                     {
                         changes.Add(new PreparedChange(persona, null, patch, Check(persona, patch, live)));
                     }
@@ -91,7 +92,7 @@ public static class ApplyPreparation
         return check.Succeeded ? null : $"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.";
     }
 
-    public static JsonObject? ResolveBody(PersonaPlan plan, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
+    public static JsonObject? ResolveBody(PersonaPlan plan, Func<string, string?> environment, PlanKey key, out Diagnostics.Diagnostic? error)
     {
         var body = plan.Body?.DeepClone().AsObject();
         if (body is null)
@@ -102,7 +103,7 @@ public static class ApplyPreparation
 
         foreach (var secret in plan.Secrets)
         {
-            var value = Resolve(plan, secret, environment, out error);
+            var value = Resolve(plan, secret, environment, key, out error);
             if (value is null)
             {
                 return null;
@@ -122,12 +123,12 @@ public static class ApplyPreparation
         return body;
     }
 
-    public static JsonPatchDocument? ResolvePatch(PersonaPlan plan, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
+    public static JsonPatchDocument? ResolvePatch(PersonaPlan plan, Func<string, string?> environment, PlanKey key, out Diagnostics.Diagnostic? error)
     {
         var operations = plan.Patch.Operations.ToList();
         foreach (var secret in plan.Secrets)
         {
-            var value = Resolve(plan, secret, environment, out error);
+            var value = Resolve(plan, secret, environment, key, out error);
             if (value is null)
             {
                 return null;
@@ -164,7 +165,7 @@ public static class ApplyPreparation
     public static bool IsApplied(JsonPatchDocument patch, JsonNode now, Schema.KindSchema? schema = null) =>
         Convergence.Unconverged(patch, now, schema).Count == 0;
 
-    private static string? Resolve(PersonaPlan plan, SecretBinding secret, Func<string, string?> environment, out Diagnostics.Diagnostic? error)
+    private static string? Resolve(PersonaPlan plan, SecretBinding secret, Func<string, string?> environment, PlanKey key, out Diagnostics.Diagnostic? error)
     {
         var value = EnvReference.Resolve(secret.Reference, environment, out var missing);
         if (value is null)
@@ -173,7 +174,7 @@ public static class ApplyPreparation
             return null;
         }
 
-        if (secret.Fingerprint is { } planned && Secrets.Fingerprint(value) != planned)
+        if (secret.Fingerprint is { } planned && key.Secret(value) != planned)
         {
             error = Problem(plan, Diagnostics.DiagnosticCatalog.SecretChangedSincePlan, $"the value of the secret spec.{Validation.FieldPath.Display(secret.Pointer)} is not the one the plan was made with; make a new plan.");
             return null;

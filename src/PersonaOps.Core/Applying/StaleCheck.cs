@@ -38,7 +38,8 @@ public static class StaleCheck
 
     /// <param name="listing">The account's personas, listed now (for the names that creates need free).</param>
     /// <param name="current">What a GET of each of <see cref="IdsToRead"/> returned now; null or absent: the id is unknown.</param>
-    public static StaleCheckResult Check(Plan plan, IReadOnlyList<JsonObject> listing, IReadOnlyDictionary<string, JsonObject?> current)
+    /// <param name="key">The account's key, the one the plan's live fingerprints were made with.</param>
+    public static StaleCheckResult Check(Plan plan, IReadOnlyList<JsonObject> listing, IReadOnlyDictionary<string, JsonObject?> current, PlanKey key)
     {
         var names = listing.Select(Kinds.PersonaKind.Identity.Name)
             .OfType<string>()
@@ -62,7 +63,7 @@ public static class StaleCheck
             {
                 stale.Add(new StalePersona(persona.Address, persona.LiveId, StaleReason.Gone, $"{persona.Address} ({persona.LiveId}) no longer exists"));
             }
-            else if (persona.LiveFingerprint is null || CanonicalJson.Hash(now) != persona.LiveFingerprint)
+            else if (persona.LiveFingerprint is null || key.Document(now) != persona.LiveFingerprint)
             {
                 stale.Add(new StalePersona(persona.Address, persona.LiveId, StaleReason.Changed, $"{persona.Address} ({persona.LiveId}) changed since the plan was made"));
             }

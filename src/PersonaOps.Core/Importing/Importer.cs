@@ -28,33 +28,62 @@ public static class Importer
     {
         schema ??= KindSchema.Persona;
         var taken = new HashSet<string>(StringComparer.Ordinal);
+        var variablesTaken = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<ImportedManifest>();
         foreach (var persona in personas)
         {
+            if (Refusal(persona) is { } refused)
+            {
+                throw new ArgumentException(refused, nameof(personas));
+            }
+
             var id = Kinds.PersonaKind.Identity.Id(persona) ?? throw new ArgumentException("a persona without persona_id cannot be imported", nameof(personas));
             var name = UniqueSlug(Kinds.PersonaKind.Identity.Name(persona) ?? id, taken);
-            result.Add(ImportOne(persona, id, name, schema));
+            result.Add(ImportOne(persona, id, name, schema, variablesTaken));
         }
 
         return result;
     }
 
-    private static ImportedManifest ImportOne(JsonObject persona, string id, string name, KindSchema schema)
+    /// <summary>
+    /// Why <paramref name="persona"/> cannot be imported, or null when it can: a system (stock) persona
+    /// belongs to Tavus, not to the account, and cannot be changed, so a manifest of it could never apply.
+    /// </summary>
+    public static string? Refusal(JsonObject persona)
+    {
+        var id = Kinds.PersonaKind.Identity.Id(persona) ?? "(no id)";
+        return Manifests.SpecStrings.Of(persona["persona_type"]) == "system"
+            ? $"persona {id} is a stock persona of Tavus (persona_type: system): it belongs to Tavus, not to this account, and cannot be changed, so it cannot be managed by a manifest. Create your own persona from it instead."
+            : null;
+    }
+
+    private static ImportedManifest ImportOne(JsonObject persona, string id, string name, KindSchema schema, HashSet<string> variablesTaken)
     {
         var notes = new List<string>();
         var spec = Known(persona, schema.Spec, JsonPointer.Root, notes) ?? new JsonObject();
         spec = PersonaShape.WithoutServerFields(PersonaShape.WithoutDefaults(spec, schema), schema);
-        DropEmpty(spec);
+        DropEmpty(spec, schema.Spec);
+        DropCredentialedUrls(spec, schema, notes);
 
         // One walk: every secret becomes a reference; any other text that holds "${" must stay literal, and in
         // a manifest "$${" is a literal "${".
         var variables = new List<string>();
+        // A variable name may not start with a digit (a persona named "2024").
         var prefix = name.ToUpperInvariant().Replace('-', '_');
+        prefix = char.IsAsciiDigit(prefix[0]) ? "PERSONA_" + prefix : prefix;
         Manifests.SpecStrings.Walk(spec, (pointer, text, isSecret) =>
         {
             if (isSecret)
             {
-                var variable = $"{prefix}_{Manifests.EnvReference.SuggestVariable(pointer)}";
+                // Header names that differ only in case or punctuation (X-Api-Key, x_api_key) suggest one
+                // name, as can two manifests' prefixes and suffixes: each secret gets its own variable.
+                var suggested = $"{prefix}_{Manifests.EnvReference.SuggestVariable(pointer)}";
+                var variable = suggested;
+                for (var i = 2; !variablesTaken.Add(variable); i++)
+                {
+                    variable = $"{suggested}_{i}";
+                }
+
                 variables.Add(variable);
                 return $"${{env:{variable}}}";
             }
@@ -66,7 +95,7 @@ public static class Importer
         {
             { "apiVersion", "personaops/v1" },
             { "kind", "Persona" },
-            { "metadata", new YamlMappingNode { { "name", name }, { "id", id } } },
+            { "metadata", new YamlMappingNode { { "name", Scalar(name, isKey: false) }, { "id", Scalar(id, isKey: false) } } },
             { "spec", ToYaml(spec) },
         };
         var text = new StringBuilder();
@@ -78,13 +107,43 @@ public static class Importer
 
         using (var writer = new StringWriter(CultureInfo.InvariantCulture))
         {
-            new YamlStream(new YamlDocument(document)).Save(writer, assignAnchors: false);
+            // No line width: the emitter would fold long scalars at spaces, a transformation every reader
+            // must undo exactly; an unfolded line needs no undoing.
+            new YamlStream(new YamlDocument(document)).Save(new Emitter(writer, 2, int.MaxValue), assignAnchors: false);
             var yaml = writer.ToString().ReplaceLineEndings("\n");
             yaml = yaml.EndsWith("...\n", StringComparison.Ordinal) ? yaml[..^4] : yaml;
             text.Append(yaml.TrimEnd('\n')).Append('\n');
         }
 
         return new ImportedManifest(name, id, text.ToString(), variables, notes);
+    }
+
+    /// <summary>
+    /// A URL field that carries credentials (<c>user:password@</c>, <c>?api_key=</c>) is left out and noted: a
+    /// manifest in Git must not hold them, and validation refuses them (PO3015). The note names the kind of
+    /// credential, never its value.
+    /// </summary>
+    private static void DropCredentialedUrls(JsonObject spec, KindSchema schema, List<string> notes)
+    {
+        var dropped = new List<(JsonPointer Pointer, string Credential)>();
+        Manifests.SpecStrings.Walk(spec, (pointer, text, isSecret) =>
+        {
+            if (!isSecret && Manifests.UrlCredentials.IsUrlField(pointer.LastToken) && Manifests.UrlCredentials.Find(text) is { } credential)
+            {
+                dropped.Add((pointer, credential));
+            }
+
+            return null;
+        }, schema.Spec);
+        foreach (var (pointer, credential) in dropped)
+        {
+            if (pointer.Parent.TryResolve(spec, out var parent) && parent is JsonObject obj)
+            {
+                obj.Remove(pointer.LastToken);
+                var field = Validation.FieldPath.Display(pointer);
+                notes.Add($"{field} left out: it carries credentials ({credential}), which a manifest must not hold. In Tavus, move the credential to a header (layers.llm.headers) and give {field} without it, then import again; until then plan shows {field} removed.");
+            }
+        }
     }
 
     /// <summary>The slug of a persona name that no other manifest has: lowercase letters, digits and '-'.</summary>
@@ -168,14 +227,18 @@ public static class Importer
         return copy;
     }
 
-    /// <summary>Removes the values plan treats as absent (<see cref="PersonaShape.IsEmptyOrAbsent"/>), innermost first.</summary>
-    private static bool DropEmpty(JsonNode? node)
+    /// <summary>
+    /// Removes the values plan treats as absent (<see cref="PersonaShape.IsEmptyOrAbsent"/>), innermost first,
+    /// inside the objects plan compares member by member only: a free-form object (extra_body, a tool's
+    /// parameters, default_query) is compared whole, so its nulls and empty values are kept as they are.
+    /// </summary>
+    private static bool DropEmpty(JsonNode? node, SchemaField? field)
     {
-        if (node is JsonObject obj)
+        if (node is JsonObject obj && field is { IsStructured: true })
         {
             foreach (var (key, value) in obj.ToArray())
             {
-                if (DropEmpty(value))
+                if (DropEmpty(value, field.Member(key)))
                 {
                     obj.Remove(key);
                 }
@@ -185,15 +248,15 @@ public static class Importer
         return PersonaShape.IsEmptyOrAbsent(node);
     }
 
-    private static YamlNode ToYaml(JsonNode? node) => node switch
+    private static YamlNode ToYaml(JsonNode? node, bool inFlow = false) => node switch
     {
-        JsonObject obj => new YamlMappingNode(obj.Select(p => new KeyValuePair<YamlNode, YamlNode>(Scalar(p.Key), ToYaml(p.Value)))),
+        JsonObject obj => new YamlMappingNode(obj.Select(p => new KeyValuePair<YamlNode, YamlNode>(Scalar(p.Key, isKey: true), ToYaml(p.Value)))),
         JsonArray array => array.All(i => i is JsonValue) && array.Count <= 8
-            ? new YamlSequenceNode(array.Select(ToYaml)) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow }
-            : new YamlSequenceNode(array.Select(ToYaml)),
+            ? new YamlSequenceNode(array.Select(i => ToYaml(i, inFlow: true))) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow }
+            : new YamlSequenceNode(array.Select(i => ToYaml(i))),
         JsonValue value => value.GetValueKind() switch
         {
-            JsonValueKind.String => Scalar(value.GetValue<string>()),
+            JsonValueKind.String => Scalar(value.GetValue<string>(), isKey: false, inFlow),
             JsonValueKind.True => new YamlScalarNode("true") { Style = ScalarStyle.Plain },
             JsonValueKind.False => new YamlScalarNode("false") { Style = ScalarStyle.Plain },
             JsonValueKind.Number => new YamlScalarNode(value.ToJsonString()) { Style = ScalarStyle.Plain },
@@ -203,28 +266,77 @@ public static class Importer
     };
 
     /// <summary>
-    /// A string scalar that reads back as the same string: multi-line text as a literal block, text a YAML
-    /// reader would take for a number, boolean or null double-quoted, the rest as the emitter sees fit.
+    /// A string scalar that reads back as exactly the same string, in any YAML reader: multi-line text as
+    /// a literal block when every line survives one (only '\n' breaks, no trailing or leading white space,
+    /// nothing a reader would normalise), text that is safe unquoted as plain, and everything else
+    /// double-quoted, where the emitter escapes what a reader would change (CR, U+0085, U+2028, U+2029,
+    /// controls, a BOM). A key is never a block; an item of a flow sequence (<paramref name="inFlow"/>) is
+    /// never a block and never plain with flow syntax in it.
     /// </summary>
-    private static YamlScalarNode Scalar(string text)
+    internal static YamlScalarNode Scalar(string text, bool isKey, bool inFlow = false)
     {
-        var lines = text.Split('\n');
-        var literal = lines.Length > 1
-            && !text.Contains('\r', StringComparison.Ordinal) && !text.Contains('\t', StringComparison.Ordinal)
-            && lines.All(l => l.Length == 0 || l[^1] != ' ')
-            && (lines[0].Length == 0 || lines[0][0] != ' ');
-        if (literal)
-        {
-            return new YamlScalarNode(text) { Style = ScalarStyle.Literal };
-        }
-
-        return new YamlScalarNode(text) { Style = LooksTyped(text) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any };
+        var style = !isKey && !inFlow && IsLiteralSafe(text) ? ScalarStyle.Literal
+            : IsPlainSafe(text, inFlow) ? ScalarStyle.Plain
+            : ScalarStyle.DoubleQuoted;
+        return new YamlScalarNode(text) { Style = style };
     }
 
-    private static bool LooksTyped(string text) =>
-        text.Length == 0
-        || text is "~" or "null" or "Null" or "NULL" or "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
-        || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-        || text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) || text.StartsWith("0o", StringComparison.OrdinalIgnoreCase)
-        || text.StartsWith(".inf", StringComparison.OrdinalIgnoreCase) || text.StartsWith("-.inf", StringComparison.OrdinalIgnoreCase) || text.StartsWith(".nan", StringComparison.OrdinalIgnoreCase);
+    private static bool IsLiteralSafe(string text)
+    {
+        if (!text.Contains('\n', StringComparison.Ordinal) || text[0] is ' ' or '\n')
+        {
+            return false;
+        }
+
+        // At most one final line break: the emitter's chomping of several is not to be trusted.
+        if (text.EndsWith("\n\n", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var lines = text.Split('\n');
+        return lines.All(line => line.Length == 0 || line[^1] != ' ' && line.All(IsSafeContent));
+    }
+
+    /// <summary>A character every reader keeps as it is, inside a line: no break, tab, control, format or separator character.</summary>
+    private static bool IsSafeContent(char c) =>
+        c is >= ' ' and <= '~'
+        || c >= '\u00a0' && char.GetUnicodeCategory(c) is not (UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
+            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.SpaceSeparator or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+            or UnicodeCategory.OtherNotAssigned);
+
+    /// <summary>
+    /// True when <paramref name="text"/> needs no quotes in any reader, in block context (or in flow context,
+    /// where ',', '[', ']', '{', '}' and ':' are syntax anywhere): printable,
+    /// no surrounding spaces, no indicator first, no flow or comment syntax, and nothing that YAML 1.1 or 1.2
+    /// resolves to a number, boolean, null, date or merge key. Conservative: a text that starts with a digit
+    /// is quoted, whatever follows.
+    /// </summary>
+    private static bool IsPlainSafe(string text, bool inFlow)
+    {
+        if (text.Length == 0 || text.Length > 1024 || text[0] == ' ' || text[^1] == ' ' || !text.All(IsSafeContent))
+        {
+            return false;
+        }
+
+        if ("-?:,[]{}#&*!|>'\"%@`.+=<~".Contains(text[0], StringComparison.Ordinal) || char.IsAsciiDigit(text[0]))
+        {
+            return false;
+        }
+
+        if (inFlow && text.AsSpan().IndexOfAny(FlowSyntax) >= 0 || text.Contains(": ", StringComparison.Ordinal) || text.Contains(" #", StringComparison.Ordinal) || text[^1] == ':')
+        {
+            return false;
+        }
+
+        return !Typed.Contains(text);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> FlowSyntax = System.Buffers.SearchValues.Create(",[]{}:");
+
+    /// <summary>Words YAML 1.1 or 1.2 reads as booleans or null.</summary>
+    private static readonly HashSet<string> Typed = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "null", "true", "false", "yes", "no", "y", "n", "on", "off",
+    };
 }

@@ -15,7 +15,7 @@ namespace PersonaOps.Core.Planning;
 /// compared as sets (tools matched by function name, with function.description, which Tavus does not
 /// return, compared only when it comes back); secrets are compared only when the API echoes them.
 /// </summary>
-internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets, KindSchema schema, IReadOnlySet<string>? sendSecrets = null)
+internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets, KindSchema schema, PlanKey planKey, IReadOnlySet<string>? sendSecrets = null)
 {
     public List<string> Notes { get; } = [];
 
@@ -115,7 +115,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
 
         var reference = dv.GetValue<string>();
         var resolved = Manifests.EnvReference.Resolve(reference, environment, out var missing);
-        var fingerprint = resolved is null ? null : Planning.Secrets.Fingerprint(resolved);
+        var fingerprint = resolved is null ? null : planKey.Secret(resolved);
         var liveText = live is JsonValue lv && lv.GetValueKind() == JsonValueKind.String ? lv.GetValue<string>() : null;
 
         bool send;
@@ -157,7 +157,7 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
             {
                 var reference = v.GetValue<string>();
                 var resolved = Manifests.EnvReference.Resolve(reference, environment, out _);
-                Secrets.Add(new SecretBinding(pointer.Text, reference, resolved is null ? null : Planning.Secrets.Fingerprint(resolved)));
+                Secrets.Add(new SecretBinding(pointer.Text, reference, resolved is null ? null : planKey.Secret(resolved)));
             }
         }, schema);
     }

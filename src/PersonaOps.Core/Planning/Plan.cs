@@ -78,7 +78,15 @@ public sealed record PersonaPlan(
 /// </summary>
 public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IReadOnlyList<Diagnostics.Diagnostic> Errors)
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: fingerprints keyed (<see cref="PlanKey"/>), the account recorded. A version 1 file is refused: its unkeyed fingerprints prove nothing here.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>
+    /// The account the plan was made against (<see cref="PlanKey.Account"/>): <see cref="Target"/> names the API,
+    /// this names whose account it is, so a plan made with a staging key is refused under a production key
+    /// at the same URL. Never the key, nor anything that reveals it.
+    /// </summary>
+    public string? Account { get; init; }
 
     public int ToAdd => Personas.Count(p => p.Action == PlanAction.Create);
 

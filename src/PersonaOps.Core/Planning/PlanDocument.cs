@@ -7,8 +7,8 @@ namespace PersonaOps.Core.Planning;
 
 /// <summary>
 /// The saved-plan document (<c>plan --out</c>, <c>--output json</c>): versioned JSON with the target URL
-/// (never the key) and, per persona, its address, live id, action, exact operations, masked changes,
-/// secret references with fingerprints (never values), and the fingerprint of the live document it was
+/// and the account's keyed identity (never the key) and, per persona, its address, live id, action, exact operations, masked changes,
+/// secret references with keyed fingerprints (never values), and the keyed fingerprint of the live document it was
 /// computed from. Deterministic: no timestamps, stable order.
 /// </summary>
 public static class PlanDocument
@@ -21,24 +21,28 @@ public static class PlanDocument
             ["format_version"] = Plan.FormatVersion,
             ["tool"] = "personaops",
             ["target"] = plan.Target,
+            ["account"] = plan.Account,
             ["summary"] = new JsonObject { ["add"] = plan.ToAdd, ["change"] = plan.ToChange, ["delete"] = plan.ToDelete },
             ["applyable"] = plan.HasChanges && plan.Errors.Count == 0,
             ["personas"] = personas,
-            ["errors"] = new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject
-            {
-                ["name"] = NameOf(e.Address),
-                ["file"] = e.File,
-                ["line"] = e.Position.Line,
-                ["message"] = e.Message,
-                ["address"] = e.Address,
-                ["column"] = e.Position.Column,
-                ["code"] = e.Code,
-                ["severity"] = Diagnostics.DiagnosticFormatter.SeverityWord(e.Severity),
-            }).ToArray()),
+            ["errors"] = ErrorsJson(plan),
         };
         body["plan_fingerprint"] = Fingerprint(plan);
         return body;
     }
+
+    private static JsonArray ErrorsJson(Plan plan) =>
+        new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject
+        {
+            ["name"] = NameOf(e.Address),
+            ["file"] = e.File,
+            ["line"] = e.Position.Line,
+            ["message"] = e.Message,
+            ["address"] = e.Address,
+            ["column"] = e.Position.Column,
+            ["code"] = e.Code,
+            ["severity"] = Diagnostics.DiagnosticFormatter.SeverityWord(e.Severity),
+        }).ToArray());
 
     /// <summary>One planned resource as the plan file holds it; the fingerprint is computed from the same object.</summary>
     private static JsonObject PersonaJson(PersonaPlan p) => new()
@@ -93,18 +97,21 @@ public static class PlanDocument
         Rendering.JsonText.Write(ToJson(plan));
 
     /// <summary>
-    /// What was reviewed: the target and every changing resource exactly as the plan file holds it (what
-    /// apply sends, what a reviewer was shown, what the stale check trusts), so no field of the file can be
-    /// edited unnoticed. Two things are left out: resources with nothing to do (an unrelated persona edited
-    /// between review and merge must not void the review) and secret values' fingerprints (the pull request's
-    /// run may not hold the secrets the merge's run does; apply checks those values against the plan itself).
-    /// Same plan, same fingerprint.
+    /// What was reviewed: the target (its API and account), every resource exactly as the plan file holds it
+    /// (what apply sends, what a reviewer was shown, what the stale check trusts, what apply's report names),
+    /// and the errors, so no field of the file that anyone sees or that apply uses can be edited unnoticed.
+    /// Two things are left out: the live fingerprint of a resource with nothing to do (an unrelated persona
+    /// edited where the manifest does not look, between review and merge, must not void the review; apply
+    /// sends nothing for it) and secret values' fingerprints (the pull request's run may not hold the secrets
+    /// the merge's run does; apply checks those values against the plan itself, and refuses a plan whose
+    /// fingerprint does not match the value). Same plan, same fingerprint.
     /// </summary>
     public static string Fingerprint(Plan plan) =>
         CanonicalJson.Hash(new JsonObject
         {
             ["target"] = plan.Target,
-            ["personas"] = new JsonArray(plan.Personas.Where(p => p.Action != PlanAction.NoOp).Select(p =>
+            ["account"] = plan.Account,
+            ["personas"] = new JsonArray(plan.Personas.Select(p =>
             {
                 var reviewed = PersonaJson(p);
                 foreach (var secret in reviewed["secrets"]!.AsArray())
@@ -112,8 +119,14 @@ public static class PlanDocument
                     secret!.AsObject().Remove("fingerprint");
                 }
 
+                if (p.Action == PlanAction.NoOp)
+                {
+                    reviewed.Remove("live_fingerprint");
+                }
+
                 return (JsonNode?)reviewed;
             }).ToArray()),
+            ["errors"] = ErrorsJson(plan),
         });
 
     private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
@@ -122,7 +135,14 @@ public static class PlanDocument
     /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,
     /// and a plan whose <c>plan_fingerprint</c> is missing or does not match its content.
     /// </summary>
-    public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error, Kinds.KindRegistry? kinds = null)
+    public static bool TryParse(string json, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error, Kinds.KindRegistry? kinds = null) =>
+        TryParse(json, verifyFingerprint: true, out plan, out error, kinds);
+
+    /// <summary>For tests that forge a plan file: reads it as <see cref="TryParse(string, out Plan?, out string?, Kinds.KindRegistry?)"/> does, but without its fingerprint check.</summary>
+    internal static bool TryParseUnchecked(string json, [NotNullWhen(true)] out Plan? plan) =>
+        TryParse(json, verifyFingerprint: false, out plan, out _, null);
+
+    private static bool TryParse(string json, bool verifyFingerprint, [NotNullWhen(true)] out Plan? plan, [NotNullWhen(false)] out string? error, Kinds.KindRegistry? kinds)
     {
         plan = null;
         JsonObject root;
@@ -191,6 +211,12 @@ public static class PlanDocument
                     return false;
                 }
 
+                // Every path it shows is a JSON Pointer (a forged one would stop show half-way).
+                foreach (var path in personas[^1].Changes.Select(c => c.Path).Concat(personas[^1].UncomparableSecrets))
+                {
+                    _ = JsonPointer.Parse(path);
+                }
+
                 // A variable's value is sent only into a field the schema marks secret: a plan that would put
                 // one anywhere else (TAVUS_API_KEY into a prompt, say) was not written by plan.
                 if (personas[^1].Secrets.FirstOrDefault(b => kind.Schema.At(JsonPointer.Parse(b.Pointer))?.IsWriteOnly != true) is { } misplaced)
@@ -201,11 +227,24 @@ public static class PlanDocument
             }
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(ParseError).ToArray();
-            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors);
+            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors) { Account = root["account"]?.GetValue<string>() };
+            if (!verifyFingerprint)
+            {
+                error = null;
+                return true;
+            }
+
             if (root["plan_fingerprint"]?.GetValue<string>() is not { Length: > 0 } recorded)
             {
                 plan = null;
                 error = "the plan file has no plan_fingerprint, so it cannot be shown to match what was reviewed; make it again with personaops plan --out";
+                return false;
+            }
+
+            if (plan.Account is not { Length: > 0 })
+            {
+                plan = null;
+                error = "the plan file names no account, so apply could not tell which account it is for; make it again with personaops plan --out";
                 return false;
             }
 

@@ -26,14 +26,14 @@ public sealed record PlanOptions
 public static class Planner
 {
     /// <summary>Resolves the manifests (<see cref="DesiredResolver"/>), then plans them; resolution problems are plan errors.</summary>
-    public static Plan Create(string target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
+    public static Plan Create(PlanTarget target, IReadOnlyList<Manifest> manifests, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
         Create(target, DesiredResolver.Resolve(manifests, environment, requireSecrets: false, schema), live, environment, options, schema);
 
     /// <summary>
     /// Plans resolved resources against the live personas (normalised by the client: one vocabulary). The
     /// errors of <paramref name="desired"/> come first in the plan's errors, then identity's, in manifest order.
     /// </summary>
-    public static Plan Create(string target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
+    public static Plan Create(PlanTarget target, ResolveResult desired, IReadOnlyList<JsonObject> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null) =>
         Create(target, desired, kind => kind == PersonaKind.Descriptor ? live : [], environment, options, schema);
 
     /// <summary>
@@ -42,7 +42,7 @@ public static class Planner
     /// plan's errors, then identity's, in manifest order. <paramref name="schema"/>, when given, replaces
     /// every resource's kind schema (tests of a schema).
     /// </summary>
-    public static Plan Create(string target, ResolveResult desired, Func<ResourceKind, IReadOnlyList<JsonObject>> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null)
+    public static Plan Create(PlanTarget target, ResolveResult desired, Func<ResourceKind, IReadOnlyList<JsonObject>> live, Func<string, string?> environment, PlanOptions? options = null, KindSchema? schema = null)
     {
         options ??= new PlanOptions();
         var resources = desired.Resources;
@@ -79,14 +79,15 @@ public static class Planner
         {
             if (resolved[i].Error is null)
             {
-                planned[i] = PlanOne(resources[i], pairs.GetValueOrDefault(resources[i]), resolved[i].Current, environment, options, schema ?? resources[i].Kind.Schema);
+                planned[i] = PlanOne(resources[i], pairs.GetValueOrDefault(resources[i]), resolved[i].Current, environment, options, schema ?? resources[i].Kind.Schema, target.Key);
             }
         });
 
         var personas = planned.OfType<PersonaPlan>().ToList();
         var errors = desired.Diagnostics.Where(d => d.IsError).Concat(resolved.Select(r => r.Error).OfType<Diagnostic>()).ToList();
-        return new Plan(target, personas, errors)
+        return new Plan(target.Description, personas, errors)
         {
+            Account = target.Account,
             Base = options.Base?.Revision,
             Unmanaged = options.Base is { } removedFrom ? Unmanaged(ThreeWay.Removed(removedFrom.Resources, pairs), indexes) : [],
         };
@@ -170,9 +171,9 @@ public static class Planner
         return null;
     }
 
-    private static PersonaPlan PlanOne(DesiredResource manifest, DesiredResource? @base, JsonObject? live, Func<string, string?> environment, PlanOptions options, KindSchema schema)
+    private static PersonaPlan PlanOne(DesiredResource manifest, DesiredResource? @base, JsonObject? live, Func<string, string?> environment, PlanOptions options, KindSchema schema, PlanKey key)
     {
-        var fingerprint = live is null ? null : CanonicalJson.Hash(live);
+        var fingerprint = live is null ? null : key.Document(live);
         if (manifest.Ensure == Ensure.Absent)
         {
             return live is null
@@ -181,7 +182,7 @@ public static class Planner
         }
 
         var desired = manifest.Spec!; // resolved once; read, never changed
-        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets, schema, @base is null ? null : ThreeWay.ChangedSecrets(manifest, @base));
+        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets, schema, key, @base is null ? null : ThreeWay.ChangedSecrets(manifest, @base));
         if (live is null)
         {
             diff.BindSecretsForCreate(desired);
@@ -196,7 +197,7 @@ public static class Planner
         if (@base?.Spec is { } baseSpec && @base.Ensure != Ensure.Absent)
         {
             patch = new JsonPatchDocument([.. patch.Operations, .. ThreeWay.RemovedSecrets(manifest, @base, live, patch, manifest.Ignore)]);
-            var baseTarget = new PersonaDiff(manifest.Ignore, environment, rotateSecrets: false, schema).Target(live, baseSpec, schema.Spec);
+            var baseTarget = new PersonaDiff(manifest.Ignore, environment, rotateSecrets: false, schema, key).Target(live, baseSpec, schema.Spec);
             (outside, conflicts) = ThreeWay.Attribute(patch, live, target, baseTarget);
         }
         var fieldChanges = patch.Operations.Select(op =>

@@ -10,7 +10,8 @@ namespace PersonaOps.Core.Resolving;
 /// <summary>
 /// What resolution gives: the resources that resolved (in manifest order), a diagnostic for every problem
 /// (a variable not set or empty, PO3007; two manifests whose persona_name resolves to one name, PO3004;
-/// a secret's variable, or TAVUS_API_KEY, in a field that is not secret, PO3014),
+/// a secret's variable, or TAVUS_API_KEY, in a field that is not secret, PO3014; a URL field whose
+/// variables bring credentials into it, PO3015),
 /// and the variables secret fields name, whose values must never be shown.
 /// </summary>
 public sealed record ResolveResult(IReadOnlyList<DesiredResource> Resources, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlySet<string> SecretVariables)
@@ -75,6 +76,13 @@ public static class DesiredResolver
 
                 if (!isSecret && EnvReference.Resolve(text, environment, out _) is { } value)
                 {
+                    // A URL whose variables bring credentials into it (validation judged it as written).
+                    if (UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(value) is { } credential)
+                    {
+                        diagnostics.Add(SemanticChecks.CredentialsInUrl(manifest.File, manifest.Map.ValueAt("/spec" + pointer.Text), "spec." + FieldPath.Display(pointer), credential, resolved: true) with { Address = manifest.Address });
+                        return null;
+                    }
+
                     resolvedValues.Add((pointer, value));
                 }
 
@@ -146,7 +154,8 @@ public static class DesiredResolver
 
     /// <summary>
     /// Two manifests whose persona_name resolves to one name would fight over one live persona (and, with no
-    /// persona of that name yet, both create it). Validation compares the names as written; this compares
+    /// persona of that name yet, both create it); manifests that pin metadata.id are identified by it and are
+    /// not compared. Validation compares the names as written; this compares
     /// them as they will be matched and sent. Only the later manifest is reported, as validation does.
     /// </summary>
     private static void CheckResolvedNames(IReadOnlyList<DesiredResource> resources, List<Diagnostic> diagnostics)
@@ -154,7 +163,9 @@ public static class DesiredResolver
         var seen = new Dictionary<(string Kind, string Name), DesiredResource>();
         foreach (var resource in resources)
         {
-            if (resource.PersonaName is not { } name)
+            // Only a manifest identified by its name can fight over a persona by name; one that pins
+            // metadata.id manages that persona whatever it is called.
+            if (resource.PersonaName is not { } name || resource.Id is not null)
             {
                 continue;
             }

@@ -182,12 +182,12 @@ internal static class SchemaValidation
         return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
     }
 
-    /// <summary>What a value is, for messages. Strings are quoted and shortened; nothing secret reaches here unchecked, as secrets are strings validated only for type.</summary>
+    /// <summary>What a value is, for messages. Strings are quoted and shortened, a URL's credentials stripped first; nothing secret reaches here unchecked, as secrets are strings validated only for type.</summary>
     private static string Found(JToken token) => token.Type switch
     {
         JTokenType.Object => "a mapping",
         JTokenType.Array => "a list",
-        JTokenType.String => $"the string '{Shorten(token.Value<string>() ?? "")}'",
+        JTokenType.String => $"the string '{Shorten(Manifests.UrlCredentials.Strip(token.Value<string>() ?? ""))}'",
         JTokenType.Integer or JTokenType.Float => $"the number {token.ToString(Newtonsoft.Json.Formatting.None)}",
         JTokenType.Boolean => $"the boolean {token.ToString(Newtonsoft.Json.Formatting.None)}",
         JTokenType.Null => "null (empty)",

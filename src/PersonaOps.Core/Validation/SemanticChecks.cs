@@ -174,7 +174,10 @@ internal static class SemanticChecks
         }
     }
 
-    /// <summary>Every string in the document must have well-formed ${env:...} references.</summary>
+    /// <summary>
+    /// Every string in the document must have well-formed ${env:...} references, and no URL field in spec
+    /// (<c>base_url</c>, any <c>url</c> or <c>*_url</c>) may carry credentials (PO3015).
+    /// </summary>
     private static void CheckReferences(string file, JsonNode? document, SourceMap map, List<Diagnostic> diagnostics) =>
         SpecStrings.Walk(document, (pointer, text, isSecret) =>
         {
@@ -183,11 +186,22 @@ internal static class SemanticChecks
                 diagnostics.Add(DiagnosticCatalog.MalformedReference.At(file, map.ValueAt(pointer.Text), $"{FieldPath.Display(pointer)}: {error}."));
             }
 
+            if (!isSecret && pointer.Tokens.Count > 1 && pointer.Tokens[0] == "spec" && UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(text) is { } credential)
+            {
+                diagnostics.Add(CredentialsInUrl(file, map.ValueAt(pointer.Text), FieldPath.Display(pointer), credential, resolved: false));
+            }
+
             return null;
         });
 
+    /// <summary>PO3015: the URL is never quoted, only what kind of credential it carries.</summary>
+    internal static Diagnostic CredentialsInUrl(string file, SourcePosition at, string field, string credential, bool resolved) =>
+        DiagnosticCatalog.CredentialsInUrl.At(file, at,
+            $"{field} carries credentials{(resolved ? " once its ${env:...} references are resolved" : "")} ({credential}); a URL is stored in clear in the persona and shown in every plan. Give the URL without them, and send the credential in a header with a ${{env:NAME}} reference (layers.llm.headers, or the API key field).");
+
     /// <summary>
-    /// Checks across all manifests: names, persona names and ids are unique. persona_name is compared as
+    /// Checks across all manifests: names, persona names and ids are unique; persona names only among the
+    /// manifests identified by name (without metadata.id). persona_name is compared as
     /// written: two equal texts resolve to one name whatever the environment, so this never reports a
     /// collision that resolution would not; names that differ as written but resolve to one name (or a
     /// reference that resolves to another manifest's literal name) are reported by resolution, with the
@@ -199,7 +213,9 @@ internal static class SemanticChecks
         // resource's id and name belong to one kind's API.
         Unique(manifests, m => m.Name, m => m.Map.ValueAt("/metadata/name"), DiagnosticCatalog.DuplicateName,
             (m, value, first) => $"metadata.name '{value}' is already used by {first}; each manifest needs its own name.", diagnostics);
-        Unique(manifests, m => m.PersonaName, m => m.Map.ValueAt("/spec/" + m.Kind.Identity.NameField), DiagnosticCatalog.DuplicatePersonaName,
+        // A manifest that pins metadata.id is identified by it, not by its name: two live personas may share
+        // a name (Tavus allows it), and their two imported manifests must not block each other.
+        Unique(manifests, m => m.Id is null ? m.PersonaName : null, m => m.Map.ValueAt("/spec/" + m.Kind.Identity.NameField), DiagnosticCatalog.DuplicatePersonaName,
             (m, value, first) => $"spec.{m.Kind.Identity.NameField} '{value}' is already used by {first}; two manifests with one {m.Kind.Name} name would fight over the same live {m.Kind.Name}.", diagnostics);
         Unique(manifests, m => m.Id, m => m.Map.ValueAt("/metadata/id"), DiagnosticCatalog.DuplicateId,
             (m, value, first) => $"metadata.id '{value}' is already bound by {first}; a live {m.Kind.Name} can be managed by one manifest only.", diagnostics);

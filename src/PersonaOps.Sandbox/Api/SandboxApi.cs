@@ -230,9 +230,14 @@ public sealed class SandboxApi
             return error!;
         }
 
+        // replica_ids is comma-separated (spaces around an id and empty entries ignored); model_name is exact.
         var type = request.Query.GetValueOrDefault("replica_type");
+        var ids = request.Query.TryGetValue("replica_ids", out var list)
+            ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : null;
+        var model = request.Query.GetValueOrDefault("model_name");
         var verbose = request.Query.GetValueOrDefault("verbose") == "true";
-        var (page, total) = _store.ListReplicas(type, limit, offset);
+        var (page, total) = _store.ListReplicas(new ReplicaFilter(type, ids, model), limit, offset);
         return SandboxResponse.Json(200, new JsonObject
         {
             ["data"] = new JsonArray(page.Select(r => (JsonNode?)Present(r, verbose)).ToArray()),
@@ -242,7 +247,7 @@ public sealed class SandboxApi
 
     private SandboxResponse GetReplica(string id) =>
         _store.GetReplica(id) is { } replica
-            ? SandboxResponse.Json(200, Present(replica, verbose: true))
+            ? SandboxResponse.Json(200, Present(replica, verbose: true, single: true))
             : SandboxResponse.Error(400, "Invalid replica_id");
 
     private SandboxResponse UnknownPersona() =>
@@ -323,16 +328,25 @@ public sealed class SandboxApi
     /// <summary>With <see cref="PalNames.Mixed"/>: the personas that read back with PAL-era names (about half, by id).</summary>
     public static bool ReadsAsPal(string id) => id.Length > 0 && id[^1] % 2 == 0;
 
-    private static JsonObject Present(ReplicaRecord replica, bool verbose)
+    /// <summary>A replica as the official document lists it; read alone (<paramref name="single"/>) it also has updated_at and error_message.</summary>
+    private static JsonObject Present(ReplicaRecord replica, bool verbose, bool single = false)
     {
         var obj = new JsonObject
         {
             ["replica_id"] = replica.Id,
             ["replica_name"] = replica.Name,
-            ["status"] = "completed",
+            ["thumbnail_video_url"] = $"https://sandbox.personaops.invalid/replicas/{replica.Id}/thumbnail.mp4",
             ["training_progress"] = "100/100",
+            ["status"] = "completed",
             ["created_at"] = PersonaStore.Format(replica.CreatedAt),
+            ["model_name"] = replica.ModelName,
         };
+        if (single)
+        {
+            obj["updated_at"] = PersonaStore.Format(replica.CreatedAt);
+            obj["error_message"] = null;
+        }
+
         if (verbose)
         {
             obj["replica_type"] = replica.Type;

@@ -8,8 +8,19 @@ namespace PersonaOps.Sandbox.Store;
 /// <summary>A stored persona: its server fields and its body (every other field, as sent).</summary>
 public sealed record PersonaRecord(string Id, string Type, JsonObject Body, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool MakerDraft);
 
-/// <summary>A stored replica.</summary>
-public sealed record ReplicaRecord(string Id, string Name, string Type, DateTimeOffset CreatedAt);
+/// <summary>A stored replica, with the Phoenix model it was trained on.</summary>
+public sealed record ReplicaRecord(string Id, string Name, string Type, DateTimeOffset CreatedAt, string ModelName);
+
+/// <summary>The filters of GET /v2/replicas; null matches every replica.</summary>
+/// <param name="Ids">replica_ids: the replicas to list, by id.</param>
+/// <param name="ModelName">model_name: the Phoenix model the replicas were trained on.</param>
+public sealed record ReplicaFilter(string? Type = null, IReadOnlySet<string>? Ids = null, string? ModelName = null)
+{
+    public bool Matches(ReplicaRecord replica) =>
+        (Type is null || replica.Type == Type)
+        && (Ids is null || Ids.Contains(replica.Id))
+        && (ModelName is null || replica.ModelName == ModelName);
+}
 
 /// <summary>What an update decided after seeing the current record inside the transaction.</summary>
 public abstract record UpdateDecision
@@ -87,7 +98,18 @@ public sealed class PersonaStore : IDisposable
                 name TEXT NOT NULL,
                 type TEXT NOT NULL,
                 created_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL);
             """);
+
+        // The file's own random key, made once (the first process to open the file wins; the others read it).
+        Execute(connection, transaction, "INSERT OR IGNORE INTO meta (name, value) VALUES ('instance_key', $key)",
+            ("$key", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
+        using (var read = Command(connection, transaction, "SELECT value FROM meta WHERE name = 'instance_key'"))
+        {
+            InstanceKey = Convert.FromHexString((string)read.ExecuteScalar()!);
+        }
 
         var now = Format(_clock.GetUtcNow());
         foreach (var (id, name, prompt) in StockData.Personas)
@@ -97,7 +119,7 @@ public sealed class PersonaStore : IDisposable
                 ("$id", id), ("$body", body.ToJsonString()), ("$now", now));
         }
 
-        foreach (var (id, name) in StockData.Replicas)
+        foreach (var (id, name, _) in StockData.Replicas)
         {
             Execute(connection, transaction, "INSERT OR IGNORE INTO replicas (id, name, type, created_at) VALUES ($id, $name, 'system', $now)",
                 ("$id", id), ("$name", name), ("$now", now));
@@ -111,6 +133,12 @@ public sealed class PersonaStore : IDisposable
 
         transaction.Commit();
     }
+
+    /// <summary>
+    /// 32 random bytes drawn when the file was made and kept in it: what this sandbox's plans are keyed with
+    /// (its "account"). A sandbox file deleted and made again is another account.
+    /// </summary>
+    public byte[] InstanceKey { get; private set; } = [];
 
     public PersonaRecord Create(JsonObject body)
     {
@@ -208,26 +236,29 @@ public sealed class PersonaStore : IDisposable
         return command.ExecuteScalar() is not null;
     }
 
-    public (IReadOnlyList<ReplicaRecord> Page, int Total) ListReplicas(string? type, int limit, int offset)
+    /// <summary>One page of the replicas <paramref name="filter"/> matches, and how many it matches in all.</summary>
+    public (IReadOnlyList<ReplicaRecord> Page, int Total) ListReplicas(ReplicaFilter filter, int limit, int offset)
     {
+        // A few dozen rows at most: filtered here, where the model (not stored) is known.
         using var connection = Open();
-        var filter = type is null ? "" : "WHERE type = $type";
-        using var count = Command(connection, null, $"SELECT COUNT(*) FROM replicas {filter}", ("$type", type));
-        var total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
-        using var select = Command(connection, null, $"SELECT id, name, type, created_at FROM replicas {filter} ORDER BY seq LIMIT $limit OFFSET $offset",
-            ("$type", type), ("$limit", limit), ("$offset", offset));
+        using var select = Command(connection, null, "SELECT id, name, type, created_at FROM replicas ORDER BY seq");
         using var reader = select.ExecuteReader();
-        var page = new List<ReplicaRecord>();
+        var matching = new List<ReplicaRecord>();
         while (reader.Read())
         {
-            page.Add(new ReplicaRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3))));
+            var id = reader.GetString(0);
+            var replica = new ReplicaRecord(id, reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3)), StockData.ModelOf(id));
+            if (filter.Matches(replica))
+            {
+                matching.Add(replica);
+            }
         }
 
-        return (page, total);
+        return ([.. matching.Skip(offset).Take(limit)], matching.Count);
     }
 
     public ReplicaRecord? GetReplica(string id) =>
-        ListReplicas(null, int.MaxValue, 0).Page.FirstOrDefault(r => r.Id == id);
+        ListReplicas(new ReplicaFilter(Ids: new HashSet<string>(StringComparer.Ordinal) { id }), 1, 0).Page.SingleOrDefault();
 
     public void Dispose() => _keepAlive?.Dispose();
 

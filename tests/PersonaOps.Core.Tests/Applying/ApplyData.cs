@@ -19,7 +19,7 @@ internal static class ApplyData
         JsonPatchDocument.TryParse(json, out var patch, out var error) ? patch : throw new InvalidOperationException(error);
 
     public static SecretBinding ApiKey(string? fingerprint = null) =>
-        new("/layers/llm/api_key", "${env:OPENAI_API_KEY}", fingerprint ?? Secrets.Fingerprint(Secret));
+        new("/layers/llm/api_key", "${env:OPENAI_API_KEY}", fingerprint ?? TestKeys.A.Secret(Secret));
 
     public static PersonaPlan Create(string name, string personaName, bool withSecret = true) => new(
         name, $"personas/{name}.yaml", 1, null, personaName, PlanAction.Create, new JsonPatchDocument([]),
@@ -33,15 +33,15 @@ internal static class ApplyData
 
     public static PersonaPlan Update(string name, JsonObject live, string patch, params SecretBinding[] secrets) => new(
         name, $"personas/{name}.yaml", 3, PersonaOps.Core.Kinds.PersonaKind.Identity.Id(live), live["persona_name"]!.GetValue<string>(), PlanAction.Update, Patch(patch), null,
-        [], secrets, CanonicalJson.Hash(live), []);
+        [], secrets, TestKeys.A.Document(live), []);
 
     public static PersonaPlan Delete(string name, JsonObject live) => new(
         name, $"personas/{name}.yaml", 1, PersonaOps.Core.Kinds.PersonaKind.Identity.Id(live), live["persona_name"]!.GetValue<string>(), PlanAction.Delete, new JsonPatchDocument([]), null,
-        [], [], CanonicalJson.Hash(live), []);
+        [], [], TestKeys.A.Document(live), []);
 
     public static PersonaPlan NoOp(string name, JsonObject live) => new(
         name, $"personas/{name}.yaml", 1, PersonaOps.Core.Kinds.PersonaKind.Identity.Id(live), live["persona_name"]!.GetValue<string>(), PlanAction.NoOp, new JsonPatchDocument([]), null,
-        [], [], CanonicalJson.Hash(live), []);
+        [], [], TestKeys.A.Document(live), []);
 
     public static Plan Plan(params PersonaPlan[] personas) => new("the test account", personas, []);
 

@@ -19,7 +19,7 @@ public sealed class ApplyReportTests
         Delete("tutor", Tutor),
         NoOp("other", Other));
 
-    private static readonly Preparation Prepared = ApplyPreparation.Prepare(Planned, Env, ById(Coach, Tutor, Other));
+    private static readonly Preparation Prepared = ApplyPreparation.Prepare(Planned, Env, ById(Coach, Tutor, Other), TestKeys.A);
 
     private static PreparedChange Change(string address) => Prepared.Changes.Single(c => c.Address == address);
 

@@ -12,7 +12,7 @@ public sealed class ClassifierTests
     private static readonly HashSet<string> Known = ["p-coach", "p-tutor"];
 
     private static PreparedChange Prepared(PersonaPlan persona) =>
-        ApplyPreparation.Prepare(Plan(persona), Env, ById(Coach, Live("p-tutor", "Tutor"))).Changes.Single();
+        ApplyPreparation.Prepare(Plan(persona), Env, ById(Coach, Live("p-tutor", "Tutor")), TestKeys.A).Changes.Single();
 
     private static readonly PreparedChange Creating = Prepared(Create("guide", "Guide"));
     private static readonly PreparedChange Updating = Prepared(Update("coach", Coach, """[{"op":"replace","path":"/system_prompt","value":"New"},{"op":"remove","path":"/layers/llm/model"}]"""));

@@ -15,7 +15,7 @@ public sealed class PreparationTests
     {
         var plan = Plan(Create("guide", "Guide"));
 
-        var preparation = ApplyPreparation.Prepare(plan, Env, ById());
+        var preparation = ApplyPreparation.Prepare(plan, Env, ById(), TestKeys.A);
 
         preparation.CanStart.ShouldBeTrue(string.Join("\n", preparation.Problems));
         var change = preparation.Changes.ShouldHaveSingleItem();
@@ -29,7 +29,7 @@ public sealed class PreparationTests
     {
         var update = Update("coach", Coach, """[{"op":"add","path":"/layers/llm/api_key","value":"${env:OPENAI_API_KEY}"},{"op":"replace","path":"/system_prompt","value":"New"}]""", ApiKey());
 
-        var change = ApplyPreparation.Prepare(Plan(update), Env, ById(Coach)).Changes.Single();
+        var change = ApplyPreparation.Prepare(Plan(update), Env, ById(Coach), TestKeys.A).Changes.Single();
 
         change.Patch!.ToJson().ToJsonString().ShouldContain(Secret);
         change.Patch.Operations.Count.ShouldBe(2);
@@ -41,7 +41,7 @@ public sealed class PreparationTests
     {
         var plan = Plan(Create("guide", "Guide"), Create("mentor", "Mentor"), Update("coach", Coach, """[{"op":"replace","path":"/system_prompt","value":"New"}]"""));
 
-        var preparation = ApplyPreparation.Prepare(plan, _ => null, ById(Coach));
+        var preparation = ApplyPreparation.Prepare(plan, _ => null, ById(Coach), TestKeys.A);
 
         preparation.CanStart.ShouldBeFalse();
         preparation.Problems.Select(PersonaOps.Core.Diagnostics.DiagnosticFormatter.FormatText).ShouldBe([
@@ -54,7 +54,7 @@ public sealed class PreparationTests
     [Fact]
     public void AnEmptySecret_IsMissing_NeverSent()
     {
-        var preparation = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), name => "", ById());
+        var preparation = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), name => "", ById(), TestKeys.A);
 
         preparation.CanStart.ShouldBeFalse();
     }
@@ -62,7 +62,7 @@ public sealed class PreparationTests
     [Fact]
     public void ARotatedSecret_StopsTheApply_WithoutPrintingEitherValue()
     {
-        var preparation = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), _ => "sk-APPLY-rotated-9876", ById());
+        var preparation = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), _ => "sk-APPLY-rotated-9876", ById(), TestKeys.A);
 
         var problem = PersonaOps.Core.Diagnostics.DiagnosticFormatter.FormatText(preparation.Problems.ShouldHaveSingleItem());
         problem.ShouldBe("personas/guide.yaml(1,1): error PO5004: the value of the secret spec.layers.llm.api_key is not the one the plan was made with; make a new plan.");
@@ -76,7 +76,7 @@ public sealed class PreparationTests
         // The plan removes a field the live persona no longer has (someone removed it since).
         var plan = Plan(Update("coach", Coach, """[{"op":"remove","path":"/context"}]"""), Create("guide", "Guide"));
 
-        var preparation = ApplyPreparation.Prepare(plan, Env, ById(Coach));
+        var preparation = ApplyPreparation.Prepare(plan, Env, ById(Coach), TestKeys.A);
 
         preparation.CanStart.ShouldBeTrue();
         preparation.Changes.Single(c => c.Action == PlanAction.Update).Refusal!.ShouldStartWith("the planned patch does not apply to the live persona (");
@@ -86,7 +86,7 @@ public sealed class PreparationTests
     [Fact]
     public void AnUpdateWhosePersonaIsGone_IsRefused_BeforeAnyRequest()
     {
-        var preparation = ApplyPreparation.Prepare(Plan(Update("coach", Coach, """[{"op":"replace","path":"/system_prompt","value":"New"}]""")), Env, ById());
+        var preparation = ApplyPreparation.Prepare(Plan(Update("coach", Coach, """[{"op":"replace","path":"/system_prompt","value":"New"}]""")), Env, ById(), TestKeys.A);
 
         preparation.Changes.Single().Refusal.ShouldBe("persona p-coach is no longer in the account");
     }
@@ -94,7 +94,7 @@ public sealed class PreparationTests
     [Fact]
     public void APreparedChange_NeverShowsItsSecretsAsText()
     {
-        var change = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), Env, ById()).Changes.Single();
+        var change = ApplyPreparation.Prepare(Plan(Create("guide", "Guide")), Env, ById(), TestKeys.A).Changes.Single();
 
         change.ToString().ShouldBe("persona.guide (create)");
         $"{change}".ShouldNotContain(Secret);
@@ -118,7 +118,7 @@ public sealed class PreparationTests
             Create("zeta", "Zeta"),
             Create("alpha", "Alpha"));
 
-        var preparation = ApplyPreparation.Prepare(plan, Env, ById(Coach, tutor));
+        var preparation = ApplyPreparation.Prepare(plan, Env, ById(Coach, tutor), TestKeys.A);
 
         preparation.Changes.Select(c => c.Address).ShouldBe(["persona.alpha", "persona.zeta", "persona.coach", "persona.tutor"]);
     }

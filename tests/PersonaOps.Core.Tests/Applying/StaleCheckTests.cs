@@ -29,7 +29,7 @@ public sealed class StaleCheckTests
     [Fact]
     public void AnUnchangedAccount_IsNotStale_AndGivesTheDocumentsToApplyTo()
     {
-        var result = StaleCheck.Check(Saved, [Coach, Tutor], Reads(Coach.DeepClone().AsObject(), Tutor));
+        var result = StaleCheck.Check(Saved, [Coach, Tutor], Reads(Coach.DeepClone().AsObject(), Tutor), TestKeys.A);
 
         result.IsStale.ShouldBeFalse();
         result.Live.Keys.ShouldBe(["p-coach", "p-tutor"], ignoreOrder: true);
@@ -41,7 +41,7 @@ public sealed class StaleCheckTests
         var edited = Coach.DeepClone().AsObject();
         edited["system_prompt"] = "Edited in the dashboard";
 
-        var result = StaleCheck.Check(Saved, [edited, Tutor], Reads(edited, Tutor));
+        var result = StaleCheck.Check(Saved, [edited, Tutor], Reads(edited, Tutor), TestKeys.A);
 
         var stale = result.Stale.ShouldHaveSingleItem();
         stale.Reason.ShouldBe(StaleReason.Changed);
@@ -52,8 +52,8 @@ public sealed class StaleCheckTests
     [Fact]
     public void APersonaThatIsGone_IsStale_WhetherTheGetSaidUnknownOrWasNeverAnswered()
     {
-        var unknown = StaleCheck.Check(Saved, [Coach], new Dictionary<string, JsonObject?> { ["p-coach"] = Coach, ["p-tutor"] = null });
-        var absent = StaleCheck.Check(Saved, [Coach], Reads(Coach));
+        var unknown = StaleCheck.Check(Saved, [Coach], new Dictionary<string, JsonObject?> { ["p-coach"] = Coach, ["p-tutor"] = null }, TestKeys.A);
+        var absent = StaleCheck.Check(Saved, [Coach], Reads(Coach), TestKeys.A);
 
         foreach (var result in new[] { unknown, absent })
         {
@@ -66,7 +66,7 @@ public sealed class StaleCheckTests
     [Fact]
     public void ACreateWhoseNameNowExists_IsStale_ForItWouldMakeADuplicate()
     {
-        var result = StaleCheck.Check(Saved, [Coach, Tutor, Live("p-guide", "Guide")], Reads(Coach, Tutor));
+        var result = StaleCheck.Check(Saved, [Coach, Tutor, Live("p-guide", "Guide")], Reads(Coach, Tutor), TestKeys.A);
 
         var stale = result.Stale.ShouldHaveSingleItem();
         stale.Reason.ShouldBe(StaleReason.NameTaken);
@@ -77,7 +77,7 @@ public sealed class StaleCheckTests
     public void AServerAnsweringTheGetWithAnotherPersona_IsStale()
     {
         // A lying or confused server: the GET of p-coach answers with p-tutor's document.
-        var result = StaleCheck.Check(Saved, [Coach, Tutor], new Dictionary<string, JsonObject?> { ["p-coach"] = Tutor, ["p-tutor"] = Tutor });
+        var result = StaleCheck.Check(Saved, [Coach, Tutor], new Dictionary<string, JsonObject?> { ["p-coach"] = Tutor, ["p-tutor"] = Tutor }, TestKeys.A);
 
         result.Stale.ShouldHaveSingleItem().Address.ShouldBe("persona.coach");
     }
@@ -85,7 +85,7 @@ public sealed class StaleCheckTests
     [Fact]
     public void EveryStalePersona_IsListed_NotOnlyTheFirst()
     {
-        var result = StaleCheck.Check(Saved, [Live("p-guide", "Guide")], new Dictionary<string, JsonObject?>());
+        var result = StaleCheck.Check(Saved, [Live("p-guide", "Guide")], new Dictionary<string, JsonObject?>(), TestKeys.A);
 
         result.Stale.Select(s => s.Reason).ShouldBe([StaleReason.Gone, StaleReason.Gone, StaleReason.NameTaken]);
     }

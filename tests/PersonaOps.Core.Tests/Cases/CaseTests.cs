@@ -44,7 +44,7 @@ public sealed class CaseTests
         if (resolved is { HasErrors: false })
         {
             // The live documents pass the client's alias table first, as they do at the edge.
-            var plan = Planner.Create(Target, resolved, live.Select(PersonaKind.Identity.Normalize).ToArray(), n => environment.GetValueOrDefault(n));
+            var plan = Planner.Create(TestKeys.Target(Target), resolved, live.Select(PersonaKind.Identity.Normalize).ToArray(), n => environment.GetValueOrDefault(n));
             diagnostics.AddRange(plan.Errors.Select(DiagnosticFormatter.FormatText));
             outputs["plan.txt"] = PlanTextRenderer.Render(plan);
             outputs["plan.json"] = PlanDocument.Serialize(plan) + "\n";

@@ -39,7 +39,7 @@ public sealed class IdentityTests
         var env = Env(("STAGE", "prod"));
 
         // The first plan, against an empty account, creates "Coach prod" (not "Coach ${env:STAGE}").
-        var first = Planner.Create("test", manifests, [], env);
+        var first = Planner.Create(TestKeys.Target("test"), manifests, [], env);
         first.Errors.ShouldBeEmpty();
         var create = first.Personas.Single();
         create.Action.ShouldBe(PlanAction.Create);
@@ -47,7 +47,7 @@ public sealed class IdentityTests
         create.Body!["persona_name"]!.GetValue<string>().ShouldBe("Coach prod");
 
         // After that apply, the account holds "Coach prod": the next plan manages it instead of creating another.
-        var again = Planner.Create("test", manifests, [Live("""{"persona_id":"p0000000000a","persona_name":"Coach prod","system_prompt":"You coach."}""")], env);
+        var again = Planner.Create(TestKeys.Target("test"), manifests, [Live("""{"persona_id":"p0000000000a","persona_name":"Coach prod","system_prompt":"You coach."}""")], env);
         again.Errors.ShouldBeEmpty();
         var second = again.Personas.Single();
         second.Action.ShouldBe(PlanAction.NoOp);
@@ -60,7 +60,7 @@ public sealed class IdentityTests
     {
         var manifests = Manifests(("personas/coach.yaml", Yaml("coach", "Coach ${env:STAGE}")));
         var live = Live("""{"persona_id":"p0000000000a","persona_name":"Coach prod","system_prompt":"You coach."}""");
-        var plan = Planner.Create("test", manifests, [live], Env(("STAGE", "staging")));
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, [live], Env(("STAGE", "staging")));
         plan.Personas.Single().Action.ShouldBe(PlanAction.Create);
         plan.Personas.Single().PersonaName.ShouldBe("Coach staging");
     }
@@ -72,7 +72,7 @@ public sealed class IdentityTests
     {
         var manifests = Manifests(("personas/coach.yaml", Yaml("coach", "Coach ${env:STAGE}")));
         var live = Live("""{"persona_id":"p0000000000a","persona_name":"Coach ","system_prompt":"You coach."}""");
-        var plan = Planner.Create("test", manifests, [live], name => name == "STAGE" ? stage : null);
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, [live], name => name == "STAGE" ? stage : null);
         plan.Personas.ShouldBeEmpty("'Coach ' must never be matched, or sent");
         var error = plan.Errors.Single();
         error.Code.ShouldBe("PO3007");
@@ -100,9 +100,27 @@ public sealed class IdentityTests
         DesiredResolver.Resolve(manifests, Env(("STAGE", "staging")), requireSecrets: false).Diagnostics.ShouldBeEmpty();
 
         // And the planner never plans both: the second gets the error, the first its create.
-        var plan = Planner.Create("test", manifests, [], Env(("STAGE", "prod")));
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, [], Env(("STAGE", "prod")));
         plan.Personas.Select(p => p.Name).ShouldBe(["a", "c"]);
         plan.Errors.Single().Code.ShouldBe("PO3004");
+    }
+
+    [Fact]
+    public void NamesThatResolveToOne_AreNoError_WhenTheManifestsPinTheirIds_AndEachPlansItsOwnPersona()
+    {
+        var manifests = Manifests(
+            ("personas/a.yaml", Yaml("a", "Coach prod", id: "p0000000000a")),
+            ("personas/b.yaml", Yaml("b", "Coach ${env:STAGE}", id: "p0000000000b")));
+        var live = new[]
+        {
+            Live("""{"persona_id":"p0000000000a","persona_name":"Coach prod","system_prompt":"You coach."}"""),
+            Live("""{"persona_id":"p0000000000b","persona_name":"Coach prod","system_prompt":"You coach."}"""),
+        };
+
+        DesiredResolver.Resolve(manifests, Env(("STAGE", "prod")), requireSecrets: false).Diagnostics.ShouldBeEmpty();
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, live, Env(("STAGE", "prod")));
+        plan.Errors.ShouldBeEmpty();
+        plan.Personas.Select(p => (p.LiveId, p.Action)).ShouldBe([("p0000000000a", PlanAction.NoOp), ("p0000000000b", PlanAction.NoOp)]);
     }
 
     [Fact]
@@ -133,7 +151,7 @@ public sealed class IdentityTests
     public void AnAmbiguousName_IsPO5001_AtPersonaName()
     {
         var manifests = Manifests(("personas/coach.yaml", Yaml("coach", "Coach")));
-        var plan = Planner.Create("test", manifests,
+        var plan = Planner.Create(TestKeys.Target("test"), manifests,
             [Live("""{"persona_id":"p000000000001","persona_name":"Coach"}"""), Live("""{"pal_id":"p000000000002","pal_name":"Coach"}""").Normalized()], _ => null);
         var error = plan.Errors.Single();
         (error.Code, error.File, error.Position, error.Address).ShouldBe(("PO5001", "personas/coach.yaml", new SourcePosition(6, 17), "persona.coach"));
@@ -145,7 +163,7 @@ public sealed class IdentityTests
     public void AnIdNotInTheAccount_IsPO5002_AtMetadataId()
     {
         var manifests = Manifests(("personas/coach.yaml", Yaml("coach", "Coach", id: "p00000000000f")));
-        var error = Planner.Create("test", manifests, [Live("""{"persona_id":"p000000000001","persona_name":"Coach"}""")], _ => null).Errors.Single();
+        var error = Planner.Create(TestKeys.Target("test"), manifests, [Live("""{"persona_id":"p000000000001","persona_name":"Coach"}""")], _ => null).Errors.Single();
         (error.Code, error.Position).ShouldBe(("PO5002", new SourcePosition(5, 7)));
         error.Message.ShouldContain("metadata.id p00000000000f is not a persona of this account");
     }
@@ -156,7 +174,7 @@ public sealed class IdentityTests
         var manifests = Manifests(
             ("personas/a.yaml", Yaml("a", "Alpha", id: "p000000000001")),
             ("personas/b.yaml", Yaml("b", "Coach ${env:STAGE}")));
-        var plan = Planner.Create("test", manifests, [Live("""{"pal_id":"p000000000001","pal_name":"Coach prod"}""").Normalized()], Env(("STAGE", "prod")));
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, [Live("""{"pal_id":"p000000000001","pal_name":"Coach prod"}""").Normalized()], Env(("STAGE", "prod")));
         plan.Personas.Single().Name.ShouldBe("a");
         var error = plan.Errors.Single();
         (error.Code, error.File, error.Position, error.Address).ShouldBe(("PO5003", "personas/b.yaml", new SourcePosition(6, 17), "persona.b"));
@@ -174,12 +192,12 @@ public sealed class IdentityTests
             """);
 
         // The bug this guards against: read as it comes, the persona is not found and would be created again.
-        Planner.Create("test", manifests, [pal], _ => null).Personas.Single().Action.ShouldBe(PlanAction.Create);
+        Planner.Create(TestKeys.Target("test"), manifests, [pal], _ => null).Personas.Single().Action.ShouldBe(PlanAction.Create);
 
-        var same = Planner.Create("test", manifests, [pal.Normalized()], _ => null).Personas.Single();
+        var same = Planner.Create(TestKeys.Target("test"), manifests, [pal.Normalized()], _ => null).Personas.Single();
         (same.Action, same.LiveId).ShouldBe((PlanAction.NoOp, "p0000000000b"));
 
-        var edited = Planner.Create("test", Manifests(("personas/coach.yaml", yaml.Replace("You coach.", "You coach kindly.", StringComparison.Ordinal))), [pal.Normalized()], _ => null).Personas.Single();
+        var edited = Planner.Create(TestKeys.Target("test"), Manifests(("personas/coach.yaml", yaml.Replace("You coach.", "You coach kindly.", StringComparison.Ordinal))), [pal.Normalized()], _ => null).Personas.Single();
         edited.Action.ShouldBe(PlanAction.Update);
         edited.Patch.Operations.Select(o => $"{o.Op} {o.Path}").ShouldBe(["Replace /system_prompt"]);
     }
@@ -188,7 +206,7 @@ public sealed class IdentityTests
     public void ThePlanFile_KeepsErrorsReadable_WithTheirCodesAndColumns_AndReadsOlderOnes()
     {
         var manifests = Manifests(("personas/coach.yaml", Yaml("coach", "Coach", id: "p00000000000f")));
-        var plan = Planner.Create("test", manifests, [], _ => null);
+        var plan = Planner.Create(TestKeys.Target("test"), manifests, [], _ => null);
         var json = PlanDocument.ToJson(plan);
         var error = json["errors"]![0]!.AsObject();
         (error["name"]!.GetValue<string>(), error["file"]!.GetValue<string>(), error["line"]!.GetValue<int>()).ShouldBe(("coach", "personas/coach.yaml", 5));
@@ -201,6 +219,12 @@ public sealed class IdentityTests
         error.Remove("column");
         error.Remove("address");
         error.Remove("severity");
+
+        // The errors are covered by the plan's fingerprint: an older writer's would match its own content.
+        PlanDocument.TryParse(json.ToJsonString(), out _, out problem).ShouldBeFalse();
+        problem.ShouldContain("modified after it was written");
+        PlanDocument.TryParseUnchecked(json.ToJsonString(), out var unverified).ShouldBeTrue();
+        json["plan_fingerprint"] = PlanDocument.Fingerprint(unverified);
         PlanDocument.TryParse(json.ToJsonString(), out var older, out problem).ShouldBeTrue(problem);
         var old = older!.Errors.Single();
         (old.Code, old.Position, old.Address).ShouldBe(("PO5000", new SourcePosition(5, 1), "persona.coach"));

@@ -19,7 +19,11 @@ public sealed class PlanFileTamperingTests
             UncomparableSecrets = ["/layers/llm/api_key"],
             Reason = "1 field differs",
         },
-    ], []);
+        new PersonaPlan("tutor", "personas/tutor.yaml", 1, "p00000000707", "Tutor", PlanAction.NoOp, new PersonaOps.Core.JsonPatch.JsonPatchDocument([]), null,
+            [], [], "hmac-sha256:live", ["layers.llm.api_key: not comparable"]) { UncomparableSecrets = ["/layers/llm/api_key"] },
+    ],
+    [PersonaOps.Core.Diagnostics.DiagnosticCatalog.UnknownId.At("personas/guide.yaml", new PersonaOps.Core.Diagnostics.SourcePosition(5, 7), "metadata.id p0 is not a persona of this account") with { Address = "persona.guide" }])
+    { Account = TestKeys.A.Account };
 
     public static TheoryData<string, string> Edits() => new()
     {
@@ -32,6 +36,10 @@ public sealed class PlanFileTamperingTests
         { "an operation's value", "/personas/0/patch/0/value" },
         { "the manifest file named", "/personas/0/file" },
         { "the reason", "/personas/0/reason" },
+        { "the account", "/account" },
+        { "the target", "/target" },
+        { "an error's message", "/errors/0/message" },
+        { "a persona with nothing to do", "/personas/1/notes/0" },
     };
 
     [Theory]
@@ -49,13 +57,14 @@ public sealed class PlanFileTamperingTests
             node = node is JsonArray array ? array[int.Parse(token, System.Globalization.CultureInfo.InvariantCulture)]! : node[token]!;
         }
 
+        var edit = pointer.Contains("uncomparable", StringComparison.Ordinal) ? "/edited" : "edited"; // a pointer stays a pointer
         if (node is JsonArray list)
         {
-            list[int.Parse(tokens[^1], System.Globalization.CultureInfo.InvariantCulture)] = "edited";
+            list[int.Parse(tokens[^1], System.Globalization.CultureInfo.InvariantCulture)] = edit;
         }
         else
         {
-            node[tokens[^1]] = "edited";
+            node[tokens[^1]] = edit;
         }
 
         PlanDocument.TryParse(document.ToJsonString(), out var plan, out error).ShouldBeFalse($"an edit to {what} was accepted");
@@ -72,7 +81,7 @@ public sealed class PlanFileTamperingTests
                 new JsonPatchDocumentBuilder().Replace("/system_prompt", "${env:TAVUS_API_KEY}").Build(), null,
                 [new FieldChange("/system_prompt", JsonValue.Create("Old."), JsonValue.Create("(sensitive value)"), true)],
                 [new SecretBinding("/system_prompt", "${env:TAVUS_API_KEY}", null)], "sha256:live", []),
-        ], []);
+        ], []) { Account = TestKeys.A.Account };
 
         PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeFalse();
         parsed.ShouldBeNull();

@@ -34,7 +34,7 @@ public sealed class PlannerTests
     private static PersonaPlan PlanOne(Manifest manifest, string? liveJson, Func<string, string?>? env = null, PlanOptions? options = null)
     {
         var live = liveJson is null ? [] : new[] { JsonNode.Parse(liveJson)!.AsObject() };
-        var plan = Planner.Create("test", [manifest], live, env ?? (name => name == "LLM_KEY" ? Key : null), options);
+        var plan = Planner.Create(TestKeys.Target("test"), [manifest], live, env ?? (name => name == "LLM_KEY" ? Key : null), options);
         plan.Errors.ShouldBeEmpty();
         return plan.Personas.Single();
     }
@@ -186,7 +186,7 @@ public sealed class PlannerTests
         var live = JsonNode.Parse(liveJson)!;
         var applied = plan.Patch.Apply(live);
         applied.Succeeded.ShouldBeTrue();
-        var again = Planner.Create("test", [manifest], [applied.Document!.AsObject()], _ => null);
+        var again = Planner.Create(TestKeys.Target("test"), [manifest], [applied.Document!.AsObject()], _ => null);
         again.Personas.Single().Action.ShouldBe(PlanAction.NoOp, Ops(again.Personas.Single()));
     }
 
@@ -202,7 +202,7 @@ public sealed class PlannerTests
             JsonNode.Parse("""{"persona_id":"p000000000001","persona_name":"Coach"}""")!.AsObject(),
             JsonNode.Parse("""{"persona_id":"p000000000002","persona_name":"Coach"}""")!.AsObject(),
         };
-        var plan = Planner.Create("test", [manifest], live, _ => null);
+        var plan = Planner.Create(TestKeys.Target("test"), [manifest], live, _ => null);
         plan.Personas.ShouldBeEmpty();
         plan.Errors.Single().Message.ShouldContain("p000000000001, p000000000002");
     }

@@ -37,7 +37,7 @@ public sealed class ThreeWayTests
 
     private static Plan PlanOf(IReadOnlyList<DesiredResource>? @base, IReadOnlyList<DesiredResource> head, params JsonObject[] live)
     {
-        var plan = Planner.Create("test", new ResolveResult(head, [], new HashSet<string>()), live, Env, new PlanOptions { Base = @base is null ? null : new PlanBase("abc123", @base) });
+        var plan = Planner.Create(TestKeys.Target("test"), new ResolveResult(head, [], new HashSet<string>()), live, Env, new PlanOptions { Base = @base is null ? null : new PlanBase("abc123", @base) });
         plan.Errors.ShouldBeEmpty();
         return plan;
     }

@@ -353,7 +353,7 @@ public sealed class AttackTests
         var manifest = $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec: {Obj(("persona_name", "Coach"), ("system_prompt", "Hi."), ("layers", Llm(("extra_body", deep)))).ToJsonString()}\n";
         var result = ManifestValidator.Validate([new SourceFile("personas/coach.yaml", Encoding.UTF8.GetBytes(manifest))]);
         result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
-        var plan = Planner.Create(Target, result.Manifests, [], _ => null);
+        var plan = Planner.Create(TestKeys.Target(Target), result.Manifests, [], _ => null);
         Text(plan).ShouldContain("will be created");
 
         PlanDocument.TryParse(PlanDocument.Serialize(plan), out var parsed, out var error).ShouldBeTrue(error);
@@ -500,6 +500,6 @@ public sealed class AttackTests
         string? Lookup(string name) => environment?.GetValueOrDefault(name);
         var resolved = DesiredResolver.Resolve(result.Manifests, Lookup, requireSecrets: false);
         resolved.HasErrors.ShouldBeFalse();
-        return Planner.Create(Target, resolved, [PersonaKind.Identity.Normalize(JsonNode.Parse(live.ToJsonString(), null, new JsonDocumentOptions { MaxDepth = 256 })!.AsObject())], Lookup);
+        return Planner.Create(TestKeys.Target(Target), resolved, [PersonaKind.Identity.Normalize(JsonNode.Parse(live.ToJsonString(), null, new JsonDocumentOptions { MaxDepth = 256 })!.AsObject())], Lookup);
     }
 }

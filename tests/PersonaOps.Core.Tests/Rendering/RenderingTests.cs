@@ -171,7 +171,7 @@ public sealed class RenderingTests
     {
         var result = ManifestValidator.Validate(manifests.Select((yaml, i) => new SourceFile($"personas/{i}.yaml", Encoding.UTF8.GetBytes(yaml))));
         result.HasErrors.ShouldBeFalse(string.Join("\n", result.Diagnostics));
-        return Planner.Create(Target, result.Manifests, [], _ => null);
+        return Planner.Create(TestKeys.Target(Target), result.Manifests, [], _ => null);
     }
 
     /// <summary>The comment with its fenced code blocks left out, as CommonMark delimits them.</summary>

@@ -105,6 +105,21 @@ public sealed class ManifestRuleTests
     }
 
     [Fact]
+    public void DuplicatePersonaNames_AreNoError_WhenEachManifestPinsItsId()
+    {
+        // Tavus lets two personas share a name; their imported manifests pin each its own id.
+        var a = Valid.Replace("  name: coach", "  name: coach\n  id: p1");
+        var b = Valid.Replace("  name: coach", "  name: coach-two\n  id: p2");
+        Validate(("a.yaml", a), ("b.yaml", b)).ShouldBeClean();
+
+        // One identified by its id and one by its name do not collide by name either (plan tells whether
+        // they claim one persona, PO5003); two identified by name still do, whatever else pins the name.
+        var c = Valid.Replace("name: coach", "name: coach-three");
+        Validate(("a.yaml", a), ("c.yaml", c)).ShouldBeClean();
+        Validate(("a.yaml", a), ("c.yaml", c), ("d.yaml", Valid.Replace("name: coach", "name: coach-four"))).Single("PO3004").ShouldBeAt("d.yaml", 6, 17);
+    }
+
+    [Fact]
     public void DuplicateIds_ArePO3012()
     {
         var a = Valid.Replace("  name: coach", "  name: coach\n  id: p1");

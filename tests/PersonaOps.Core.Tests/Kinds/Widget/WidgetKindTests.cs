@@ -70,7 +70,7 @@ public sealed class WidgetKindTests
         validation.Diagnostics.ShouldBeEmpty(string.Join("\n", validation.Diagnostics.Select(DiagnosticFormatter.FormatText)));
         var resolved = DesiredResolver.Resolve(validation.Manifests, n => Environment.GetValueOrDefault(n), requireSecrets: false);
         resolved.HasErrors.ShouldBeFalse();
-        return Planner.Create(Target, resolved, kind => kind == WidgetKind.Descriptor ? widgets.Select(WidgetKind.Identity.Normalize).ToArray() : personas ?? [], n => Environment.GetValueOrDefault(n));
+        return Planner.Create(TestKeys.Target(Target), resolved, kind => kind == WidgetKind.Descriptor ? widgets.Select(WidgetKind.Identity.Normalize).ToArray() : personas ?? [], n => Environment.GetValueOrDefault(n));
     }
 
     [Fact]
