@@ -178,11 +178,12 @@ public sealed class ThreeWayPlanTests
         (await Run(repo, "plan", "--base", @base, "--out", "plan.json")).ExitCode.ShouldBe(0);
 
         var other = await Run(repo, "apply", "plan.json", "--base", head);
-        var same = await Run(repo, "apply", "plan.json", "--base", @base);
 
         other.ExitCode.ShouldBe(3);
         other.Stderr.ShouldContain("plan.json was planned against the base");
         Prompt(repo, "Coach").ShouldBe("You coach.", "the refused plan sent nothing");
+
+        var same = await Run(repo, "apply", "plan.json", "--base", @base);
         same.ExitCode.ShouldBe(0, same.Stderr);
         Prompt(repo, "Coach").ShouldBe("You coach kindly.");
     }
