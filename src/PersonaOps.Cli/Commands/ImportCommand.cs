@@ -66,10 +66,11 @@ internal static class ImportCommand
         }
 
         // A stock persona is Tavus's, not the account's: asked for by id, it is refused; listed by a server
-        // that ignored persona_type=user, it is skipped.
+        // that ignored persona_type=user, it is skipped. A persona of the account that cannot be written
+        // (text that is not Unicode) is refused: an import that quietly left one out would lose it.
         foreach (var persona in personas.Where(p => Importer.Refusal(p) is not null).ToArray())
         {
-            if (!all)
+            if (!all || Core.Manifests.SpecStrings.Of(persona["persona_type"]) != "system")
             {
                 io.Error.WriteLine($"personaops: error: {Importer.Refusal(persona)} Nothing was written.");
                 return ExitCodes.Error;

@@ -198,6 +198,23 @@ public sealed class ImportRoundTripTests
         imported.Select(m => m.Name).ShouldBe(["coach", "coach-2"]);
     }
 
+    [Theory]
+    [InlineData("persona_name", 0xD800)]
+    [InlineData("system_prompt", 0xDC00)]
+    public void TextThatIsNotUnicode_IsRefusedWithAReason_ForNoFileCanHoldIt(string field, int surrogate)
+    {
+        // Built here: an attribute's strings are stored as UTF-8, which cannot hold a lone surrogate either.
+        var live = Live("p0000000000a", "Coach");
+        live[field] = $"half a character {(char)surrogate} here";
+        live["layers"] = new JsonObject { ["llm"] = new JsonObject { ["extra_body"] = new JsonObject { ["k\ud83d"] = 1 } } };
+
+        var reason = Importer.Refusal(live).ShouldNotBeNull();
+        reason.ShouldContain("persona p0000000000a");
+        reason.ShouldContain("lone surrogate");
+        reason.ShouldContain(field);
+        Should.Throw<ArgumentException>(() => Importer.Import([live]));
+    }
+
     [Fact]
     public void ASystemPersona_IsRefusedWithAReason()
     {
