@@ -121,12 +121,17 @@ public sealed class ImportTests
         yaml.ShouldContain("stop: null");
         yaml.ShouldContain("$${env:HOME}");
 
-        // Each header has its own variable; set both, and the secrets compare equal.
+        // Two personas with one name: one manifest each, the lower id first, so a second import names them alike.
         var shared = File.ReadAllText(Path.Combine(project.Root, "personas", "shared-name.yaml"));
-        shared.ShouldContain("X-Api-Key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY}");
-        shared.ShouldContain("x_api_key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY_2}");
-        env["SHARED_NAME_LLM_HEADER_X_API_KEY"] = "sk-CANARY-one";
-        env["SHARED_NAME_LLM_HEADER_X_API_KEY_2"] = "sk-CANARY-two";
+        var sharedTwo = File.ReadAllText(Path.Combine(project.Root, "personas", "shared-name-2.yaml"));
+        string.CompareOrdinal(IdOf(shared), IdOf(sharedTwo)).ShouldBeLessThan(0);
+
+        // Each header has its own variable; set both, and the secrets compare equal.
+        var (headers, prefix) = shared.Contains("X-Api-Key", StringComparison.Ordinal) ? (shared, "SHARED_NAME") : (sharedTwo, "SHARED_NAME_2");
+        headers.ShouldContain($"X-Api-Key: ${{env:{prefix}_LLM_HEADER_X_API_KEY}}");
+        headers.ShouldContain($"x_api_key: ${{env:{prefix}_LLM_HEADER_X_API_KEY_2}}");
+        env[$"{prefix}_LLM_HEADER_X_API_KEY"] = "sk-CANARY-one";
+        env[$"{prefix}_LLM_HEADER_X_API_KEY_2"] = "sk-CANARY-two";
         env["HOME"] = "SUBSTITUTED";
 
         var validate = await CliRunner.RunAsync(project.Root, env, "validate");
@@ -136,6 +141,9 @@ public sealed class ImportTests
         plan.Stdout.ShouldContain("No changes.");
         (plan.Stdout + plan.Stderr).ShouldNotContain("CANARY");
     }
+
+    private static string IdOf(string manifest) =>
+        manifest.Split('\n').Single(l => l.StartsWith("  id: ", StringComparison.Ordinal))["  id: ".Length..];
 
     [Fact]
     public async Task AStockPersona_IsRefusedByItsId_WithAReason_AndNothingIsWritten()

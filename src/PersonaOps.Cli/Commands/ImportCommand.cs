@@ -82,7 +82,10 @@ internal static class ImportCommand
 
         Workflow.RedactSecretsOf(io, personas);
         var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
-        var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());
+        // By name, then id: two personas that share a name get the same file names on every import.
+        var imported = Importer.Import(personas
+            .OrderBy(p => Core.Kinds.PersonaKind.Identity.Name(p), StringComparer.Ordinal)
+            .ThenBy(p => Core.Kinds.PersonaKind.Identity.Id(p), StringComparer.Ordinal).ToArray());
 
         // Every manifest must validate, and nothing is written unless all can be.
         var check = ManifestValidator.Validate(imported.Select(m => new SourceFile(m.Name + ".yaml", Encoding.UTF8.GetBytes(m.Yaml))));
