@@ -184,6 +184,29 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public async Task ServerTextInImportsOutput_CannotMoveTheCursorOrBecomeAWorkflowCommand()
+    {
+        // Field names and ids are the server's: each line import prints from them must stay inert.
+        const string Listing = """{"data": [{"persona_id": "p1\u001b[2J", "persona_name": "Stock", "persona_type": "system", "system_prompt": "Stock."}, {"persona_id": "p0000000000a", "persona_name": "Mine", "persona_type": "user", "system_prompt": "Mine.", "x\n::stop-commands::tok": 1, "layers": {"llm": {"model": "m", "::error::y": 2, "z\u202e": 3}}}], "total_count": 2}""";
+        await using var server = new RawHttpServer(request => !request.Contains("page=2", StringComparison.Ordinal)
+            ? RawHttpServer.Response(200, "application/json", Listing)
+            : RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 2}"""));
+        using var project = new TempProject();
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stderr.ShouldContain("left out");
+        foreach (var line in (result.Stdout + result.Stderr).Split('\n'))
+        {
+            line.TrimStart().ShouldNotStartWith("::", Case.Sensitive, line);
+            line.ShouldNotContain('\u001b', line);
+            line.ShouldNotContain('\u202e', line);
+        }
+    }
+
+    [Fact]
     public async Task ExistingManifests_AreNotOverwrittenWithoutForce()
     {
         using var project = new TempProject();

@@ -24,6 +24,9 @@ internal static class ImportCommand
         return command;
     }
 
+    /// <summary>A line that holds the server's text (ids, field names, messages), made inert for a terminal and for GitHub Actions.</summary>
+    private static string Inert(string line) => Core.Rendering.TextEscape.Control(line);
+
     private static async Task<int> RunAsync(IOContext io, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var ids = parseResult.GetValue(Ids) ?? [];
@@ -61,7 +64,7 @@ internal static class ImportCommand
         }
         catch (TavusApiException ex)
         {
-            io.Error.WriteLine($"personaops: error: could not read the personas: {ex.Message}");
+            io.Error.WriteLine(Inert($"personaops: error: could not read the personas: {ex.Message}"));
             return ExitCodes.Error;
         }
 
@@ -72,11 +75,11 @@ internal static class ImportCommand
         {
             if (!all || Core.Manifests.SpecStrings.Of(persona["persona_type"]) != "system")
             {
-                io.Error.WriteLine($"personaops: error: {Importer.Refusal(persona)} Nothing was written.");
+                io.Error.WriteLine(Inert($"personaops: error: {Importer.Refusal(persona)} Nothing was written."));
                 return ExitCodes.Error;
             }
 
-            io.Error.WriteLine($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage.");
+            io.Error.WriteLine(Inert($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage."));
             personas.Remove(persona);
         }
 
@@ -126,10 +129,10 @@ internal static class ImportCommand
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}");
+            io.Out.WriteLine(Inert($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}"));
             foreach (var note in manifest.Notes)
             {
-                io.Error.WriteLine($"personaops: {manifest.Name}: {note}");
+                io.Error.WriteLine(Inert($"personaops: {manifest.Name}: {note}"));
             }
         }
 
