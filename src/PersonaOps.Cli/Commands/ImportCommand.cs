@@ -24,6 +24,9 @@ internal static class ImportCommand
         return command;
     }
 
+    /// <summary>A line that holds the server's text (ids, field names, messages), made inert for a terminal and for GitHub Actions.</summary>
+    private static string Inert(string line) => Core.Rendering.TextEscape.Control(line);
+
     private static async Task<int> RunAsync(IOContext io, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var ids = parseResult.GetValue(Ids) ?? [];
@@ -61,27 +64,31 @@ internal static class ImportCommand
         }
         catch (TavusApiException ex)
         {
-            io.Error.WriteLine($"personaops: error: could not read the personas: {ex.Message}");
+            io.Error.WriteLine(Inert($"personaops: error: could not read the personas: {ex.Message}"));
             return ExitCodes.Error;
         }
 
         // A stock persona is Tavus's, not the account's: asked for by id, it is refused; listed by a server
-        // that ignored persona_type=user, it is skipped.
+        // that ignored persona_type=user, it is skipped. A persona of the account that cannot be written
+        // (text that is not Unicode) is refused: an import that quietly left one out would lose it.
         foreach (var persona in personas.Where(p => Importer.Refusal(p) is not null).ToArray())
         {
-            if (!all)
+            if (!all || Core.Manifests.SpecStrings.Of(persona["persona_type"]) != "system")
             {
-                io.Error.WriteLine($"personaops: error: {Importer.Refusal(persona)} Nothing was written.");
+                io.Error.WriteLine(Inert($"personaops: error: {Importer.Refusal(persona)} Nothing was written."));
                 return ExitCodes.Error;
             }
 
-            io.Error.WriteLine($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage.");
+            io.Error.WriteLine(Inert($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage."));
             personas.Remove(persona);
         }
 
         Workflow.RedactSecretsOf(io, personas);
         var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
-        var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());
+        // By name, then id: two personas that share a name get the same file names on every import.
+        var imported = Importer.Import(personas
+            .OrderBy(p => Core.Kinds.PersonaKind.Identity.Name(p), StringComparer.Ordinal)
+            .ThenBy(p => Core.Kinds.PersonaKind.Identity.Id(p), StringComparer.Ordinal).ToArray());
 
         // Every manifest must validate, and nothing is written unless all can be.
         var check = ManifestValidator.Validate(imported.Select(m => new SourceFile(m.Name + ".yaml", Encoding.UTF8.GetBytes(m.Yaml))));
@@ -122,10 +129,10 @@ internal static class ImportCommand
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}");
+            io.Out.WriteLine(Inert($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}"));
             foreach (var note in manifest.Notes)
             {
-                io.Error.WriteLine($"personaops: {manifest.Name}: {note}");
+                io.Error.WriteLine(Inert($"personaops: {manifest.Name}: {note}"));
             }
         }
 
