@@ -23,7 +23,18 @@ internal sealed class BoundedResponseHandler(TavusConnection connection) : Deleg
                 throw new ResponseTooLargeException((int)response.StatusCode, limit);
             }
 
-            var (body, complete) = await ReadAsync(response.Content, limit, cancellationToken);
+            (ArraySegment<byte> Body, bool Complete) read;
+            try
+            {
+                read = await ReadAsync(response.Content, limit, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // As a dropped connection: retried where that is safe, an unknown outcome for a create.
+                throw new HttpRequestException(HttpRequestError.ResponseEnded, "the connection broke while the answer's body was read", ex);
+            }
+
+            var (body, complete) = read;
             if (success && !complete)
             {
                 throw new ResponseTooLargeException((int)response.StatusCode, limit);

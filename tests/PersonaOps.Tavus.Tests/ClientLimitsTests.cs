@@ -32,6 +32,37 @@ public sealed class ClientLimitsTests
         }
     }
 
+    [Fact]
+    public async Task ABodyCutShort_IsATransportFailure_RetriedForAReadAndClear()
+    {
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new BrokenStream(Encoding.UTF8.GetBytes("""{"data":["""))) { Headers = { ContentType = new("application/json") } },
+        });
+        var (client, owner) = TavusServices.CreateClient(Connection(handler) with { MaxRetries = 2 });
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldStartWith("GET /v2/personas failed: the connection broke while the answer's body was read");
+            handler.Requests.Count.ShouldBe(3, "a read whose body broke is retried like one whose connection dropped");
+        }
+    }
+
+    [Fact]
+    public async Task ACreateWhoseBodyIsCutShort_IsAnUnknownOutcome_SettledByListing_NotSentAgain()
+    {
+        var handler = new FakeHandler(request => request.Method == HttpMethod.Post
+            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new BrokenStream(Encoding.UTF8.GetBytes("""{"persona_id":"""))) }
+            : Json(HttpStatusCode.OK, """{"data":[{"persona_id":"p9","persona_name":"Once"}],"total_count":1}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var created = await client.CreatePersonaAsync(new JsonObject { ["persona_name"] = "Once" }, NoIds);
+            created.ShouldBe(new CreatedPersona("p9", RecoveredAfterUnknownOutcome: true));
+            handler.Requests.Count(r => r.StartsWith("POST", StringComparison.Ordinal)).ShouldBe(1);
+        }
+    }
+
     // ---- 2. Retry-After beyond the longest wait ----
 
     [Theory]
@@ -372,6 +403,19 @@ public sealed class ClientLimitsTests
 
     private static HttpResponseMessage Json(HttpStatusCode status, string json) =>
         new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    /// <summary>A body that starts, then breaks as a dropped connection does.</summary>
+    private sealed class BrokenStream(byte[] start) : MemoryStream(start)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            return read > 0 ? read : throw new IOException("The response ended prematurely.");
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
 
     /// <summary>A body that starts, then never ends and never fails: only cancellation stops a read.</summary>
     private sealed class EndlessStream(byte[] start) : Stream

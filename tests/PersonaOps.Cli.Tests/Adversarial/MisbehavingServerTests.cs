@@ -62,6 +62,24 @@ public sealed class MisbehavingServerTests
     }
 
     [Fact]
+    public async Task ABodyCutShortByAClosedConnection_IsRetried_ThenAClearError()
+    {
+        await using var server = new RawHttpServer(async (_, stream, token) =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\": ["), token);
+            await stream.FlushAsync(token);
+        });
+
+        var result = await RunAsync(server, "plan", "--max-retries", "1").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stdout.ShouldBeEmpty();
+        result.Stderr.ShouldContain("GET /v2/personas failed: the connection broke while the answer's body was read", Case.Sensitive, result.Stderr);
+        result.Stderr.ShouldNotContain("internal error");
+        server.Requests.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task ARetryAfterOfADay_IsNotHonoured_TheRunEndsPromptly_NamingIt()
     {
         await using var server = new RawHttpServer(_ => RawHttpServer.Response(429, "application/json", """{"message":"Too many requests"}""", "Retry-After: 86400\r\n"));
