@@ -224,9 +224,12 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             items[i] = data[i] is JsonObject item
                 ? Normalize(item, where)
                 : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} is not a persona object; nothing was planned from it");
-            ids[i] = Identity.Id(items[i]) is { Length: > 0 } id
-                ? id
-                : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has no {Identity.IdField} (a string), so it cannot be matched to a manifest; nothing was planned from it");
+            ids[i] = Identity.Id(items[i]) switch
+            {
+                { Length: > 0 } id when IsPersonaId(id) => id,
+                { Length: > 0 } id => throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has a {Identity.IdField} ('{Clip(id)}') that is not a persona id (letters, digits, '-' and '_'), so it cannot be addressed; nothing was planned from it"),
+                _ => throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has no {Identity.IdField} (a string), so it cannot be matched to a manifest; nothing was planned from it"),
+            };
         }
 
         return new Page(items, ids, count);
@@ -253,7 +256,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         var where = $"GET {Api.CollectionPath}/{id}";
         try
         {
-            var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            var body = await SendForJsonAsync(HttpMethod.Get, PersonaPath(id), null, cancellationToken);
 
             // Documented as {"data": [persona]}, observed bare; {"data": persona} is read too.
             var persona = Normalize(OnePersona(body, out var why) ?? throw new TavusApiException(null, $"{where} answered {why}, not persona {id}"), where);
@@ -266,6 +269,19 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return null;
         }
     }
+
+    /// <summary>
+    /// The path of one persona. Only a persona id (letters, digits, '-' and '_', as metadata.id) is put in a
+    /// path: '..' or '?' from a listing or a command line would address another resource, so it is refused
+    /// before anything is sent.
+    /// </summary>
+    private static string PersonaPath(string id) =>
+        IsPersonaId(id) ? $"{Api.CollectionPath}/{id}" : throw new TavusApiException(null, $"'{Clip(id)}' is not a persona id (letters, digits, '-' and '_'); nothing was sent for it.");
+
+    private static bool IsPersonaId(string? id) =>
+        id is { Length: > 0 and <= 128 } && id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_');
+
+    private static string Clip(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     /// <summary>
     /// The one persona an answer's body holds: bare, as <c>{"data": [persona]}</c> or as <c>{"data": persona}</c>;
@@ -381,7 +397,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// </summary>
     public async Task<PatchOutcome> PatchPersonaAsync(string id, JsonPatchDocument patch, bool force, CancellationToken cancellationToken = default)
     {
-        var path = $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
+        var path = PersonaPath(id) + (force ? "?force=true" : "");
         try
         {
             using var response = await SendAsync(HttpMethod.Patch, path, patch.ToJson(), cancellationToken);
@@ -436,7 +452,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            using var response = await SendAsync(HttpMethod.Delete, PersonaPath(id), null, cancellationToken);
             return true;
         }
         catch (TavusApiException ex) when (IsUnknownId(ex))

@@ -227,6 +227,37 @@ public sealed class ClientLimitsTests
         }
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("p1/../../v1")]
+    [InlineData("p1?force=true")]
+    [InlineData("")]
+    public async Task AnIdThatIsNotAPersonaId_IsNeverPutInAPath(string id)
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, "{}"));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
+            (await Should.ThrowAsync<TavusApiException>(() => client.GetPersonaAsync(id))).Message.ShouldContain("is not a persona id");
+            (await Should.ThrowAsync<TavusApiException>(() => client.PatchPersonaAsync(id, patch, force: false))).Message.ShouldContain("is not a persona id");
+            (await Should.ThrowAsync<TavusApiException>(() => client.DeletePersonaAsync(id))).Message.ShouldContain("is not a persona id");
+            handler.Requests.ShouldBeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task AListedPersonaWhoseIdIsNotAPersonaId_IsAnError()
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, """{"data":[{"persona_id":"..","persona_name":"Coach"}],"total_count":1}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            (await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync())).Message.ShouldContain("item 1 of page 1 has a persona_id ('..') that is not a persona id");
+        }
+    }
+
     // ---- 4. response bodies have a size limit ----
 
     [Fact]

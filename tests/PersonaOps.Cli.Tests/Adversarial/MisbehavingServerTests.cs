@@ -171,6 +171,21 @@ public sealed class MisbehavingServerTests
     }
 
     [Theory]
+    [InlineData("..")]
+    [InlineData("p1?x=1")]
+    public async Task ImportOfAnIdThatIsNotAPersonaId_SendsNothing(string id)
+    {
+        await using var server = new RawHttpServer(_ => Page(1, 1, 1));
+        using var project = new TempProject();
+
+        var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = server.BaseAddress.ToString() }, "import", id, "--out", "imported").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain($"'{id}' is not a persona id");
+        server.Requests.ShouldBeEmpty();
+    }
+
+    [Theory]
     [InlineData("/tavus-staging")]
     [InlineData("/tavus-staging/")]
     public async Task ABasePathInTheApiUrl_IsKeptByEveryRequest(string basePath)
