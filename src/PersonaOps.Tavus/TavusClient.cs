@@ -524,7 +524,9 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            var message = ErrorMessage(connection.RedactServerText(text));
+            var redacted = connection.RedactServerText(text);
+            var message = ErrorMessage(redacted)
+                ?? (response.Content.Headers.ContentType?.MediaType == "text/plain" ? OneLine(redacted) : null);
             var hint = status switch
             {
                 401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
@@ -596,8 +598,14 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return null;
         }
 
-        message = string.Join(' ', message.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries)).Trim();
-        return message.Length > ReasonLength ? message[..ReasonLength] + "…" : message;
+        return OneLine(message);
+    }
+
+    /// <summary>Redacted server text as one line of at most <see cref="ReasonLength"/> characters, or null when blank.</summary>
+    private static string? OneLine(string text)
+    {
+        var line = string.Join(' ', text.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Trim();
+        return line.Length == 0 ? null : line.Length > ReasonLength ? line[..ReasonLength] + "…" : line;
     }
 
     /// <summary>The text of one reason node, at most a few levels deep; null when it holds none.</summary>

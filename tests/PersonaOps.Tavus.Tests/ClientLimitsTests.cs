@@ -397,6 +397,19 @@ public sealed class ClientLimitsTests
         }
     }
 
+    [Theory]
+    [InlineData("text/plain", "upstream connect error or disconnect/reset before headers", "GET /v2/personas answered 502 Bad Gateway: upstream connect error or disconnect/reset before headers.")]
+    [InlineData("text/html", "<html><body><h1>502</h1></body></html>", "GET /v2/personas answered 502 Bad Gateway.")]
+    public async Task APlainTextErrorBody_IsItsReason_AnHtmlPageIsNot(string mediaType, string body, string expected)
+    {
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent(body + "\n", Encoding.UTF8, mediaType) });
+        var (client, owner) = TavusServices.CreateClient(Connection(handler) with { MaxRetries = 0 });
+        using (owner)
+        {
+            (await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync())).Message.ShouldBe(expected);
+        }
+    }
+
     // ---- 6. a base path in the API URL ----
 
     [Theory]
