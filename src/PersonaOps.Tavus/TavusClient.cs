@@ -72,7 +72,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// The listing is bounded by what its pages prove, not by what total_count claims. The pages total_count
     /// announces after the first are fetched in parallel (at most <see cref="TavusConnection.ListParallelism"/>
     /// at once), and a short or empty page ends the list: no page after it is asked for. A full last page is
-    /// confirmed by asking for the next, which must be empty. A page that only repeats personas already
+    /// confirmed by asking for the next, which must be empty. A full page that only repeats personas already
     /// listed means the server ignores <c>page</c>: an error, not an endless loop. So an honest account of N
     /// personas takes ceil(N / PageSize) requests (one more when N is a multiple of it), and a lying one at
     /// most ListParallelism more than its data supports.
@@ -98,7 +98,9 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             var repeated = page.Ids.Where(id => !seen.TryAdd(id, number)).ToArray();
             if (repeated.Length > 0)
             {
-                if (repeated.Length == page.Ids.Count)
+                // A full page of nothing but personas already listed: the server answers every page alike. (A few
+                // repeats are a list that changed while it was read, and reading it again may help.)
+                if (repeated.Length == page.Ids.Count && page.Ids.Count == size)
                 {
                     throw new TavusApiException(null, $"GET {Api.CollectionPath}: page {number} repeats the personas of an earlier page ({repeated[0]}, ...): the server ignores 'page', so the list cannot be read whole; nothing was planned from it");
                 }

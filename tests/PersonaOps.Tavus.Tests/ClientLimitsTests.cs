@@ -199,6 +199,24 @@ public sealed class ClientLimitsTests
     }
 
     [Fact]
+    public async Task AFewRepeats_AreAListThatChanged_ReadAgainBeforeApply()
+    {
+        // Page 2 repeats page 1's last persona, as a list sorted newest first does when one is created meanwhile.
+        var handler = new FakeHandler(request => Json(HttpStatusCode.OK, request.RequestUri!.Query.Contains("page=1", StringComparison.Ordinal)
+            ? new JsonObject { ["data"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["persona_id"] = $"p{i:D3}" })]), ["total_count"] = 101 }.ToJsonString()
+            : """{"data":[{"persona_id":"p099"}],"total_count":101}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldContain("the persona list changed while it was read (page 2 repeats 1 persona(s) of another page)");
+            var (seen, problem) = await client.ListUserPersonasSeenAsync();
+            seen.Count.ShouldBe(100);
+            problem.ShouldNotBeNull();
+        }
+    }
+
+    [Fact]
     public async Task MorePersonasThanTotalCount_IsAnIncompleteListing_NotASilentCut()
     {
         var handler = Listing(150, totalCount: 100);
