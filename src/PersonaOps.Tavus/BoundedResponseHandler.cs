@@ -40,7 +40,7 @@ internal sealed class BoundedResponseHandler(TavusConnection connection) : Deleg
                 throw new ResponseTooLargeException((int)response.StatusCode, limit);
             }
 
-            var content = new ByteArrayContent(body.Array!, body.Offset, body.Count);
+            var content = new BoundedContent(body);
             foreach (var header in response.Content.Headers.Where(h => !h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -79,6 +79,12 @@ internal sealed class BoundedResponseHandler(TavusConnection connection) : Deleg
             }
         }
     }
+}
+
+/// <summary>A body already read whole (and bounded): its bytes can be read without another copy.</summary>
+internal sealed class BoundedContent(ArraySegment<byte> bytes) : ByteArrayContent(bytes.Array!, bytes.Offset, bytes.Count)
+{
+    public ArraySegment<byte> Bytes { get; } = bytes;
 }
 
 /// <summary>A successful answer whose body is larger than PersonaOps reads (<see cref="TavusConnection.MaxResponseBytes"/>).</summary>

@@ -408,8 +408,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
                 return new PatchOutcome(NotModified: true, null);
             }
 
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new PatchOutcome(NotModified: false, AnsweredPersona(text, id));
+            var json = await Utf8Async(response.Content, cancellationToken);
+            return new PatchOutcome(NotModified: false, json.Count == 0 ? null : AnsweredPersona(ParseBounded(json, out _), id));
         }
         catch (TavusApiException ex) when (ex.Status == 409)
         {
@@ -428,23 +428,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// disagree. The change was already answered with success, so a body that proves nothing is no error:
     /// the caller reads the persona back.
     /// </summary>
-    private static JsonObject? AnsweredPersona(string text, string id)
+    private static JsonObject? AnsweredPersona(JsonNode? body, string id)
     {
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
-        JsonNode? body;
-        try
-        {
-            body = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
         var persona = OnePersona(body, out _);
         return persona is not null && Identity.TryNormalize(persona, out var normalized, out _) && Identity.Id(normalized!) == id ? normalized : null;
     }
@@ -477,19 +462,66 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     private async Task<JsonNode?> SendForJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(method, path, body, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (text.Length == 0)
+        var status = (int)response.StatusCode;
+        var json = await Utf8Async(response.Content, cancellationToken);
+        if (json.Count == 0)
         {
-            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with an empty body where JSON was expected");
+            throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status} with an empty body where JSON was expected");
         }
 
+        return ParseBounded(json, out var problem)
+            ?? throw new TavusApiException(status, problem == Problem.TooManyValues
+                ? $"{method} {PathOnly(path)} answered {status} with more than {connection.MaxJsonValues} JSON values, the most PersonaOps reads from one answer; nothing was read from it."
+                : $"{method} {PathOnly(path)} answered {status} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+    }
+
+    private enum Problem
+    {
+        None,
+        NotJson,
+        TooManyValues,
+    }
+
+    /// <summary>The body as UTF-8 JSON: the bytes read (no copy), or, for a body in another charset, re-encoded.</summary>
+    private static async Task<ArraySegment<byte>> Utf8Async(HttpContent content, CancellationToken cancellationToken)
+    {
+        var charset = content.Headers.ContentType?.CharSet?.Trim('"');
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            var bytes = content is BoundedContent bounded ? bounded.Bytes : new ArraySegment<byte>(await content.ReadAsByteArrayAsync(cancellationToken));
+            return bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
+        }
+
+        return Encoding.UTF8.GetBytes(await content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// The JSON document in <paramref name="json"/>, or null (<paramref name="problem"/> says why): its values
+    /// are counted first, without building anything, and a document of more than
+    /// <see cref="TavusConnection.MaxJsonValues"/> is never built.
+    /// </summary>
+    private JsonNode? ParseBounded(ArraySegment<byte> json, out Problem problem)
+    {
+        problem = Problem.None;
         try
         {
-            return JsonNode.Parse(text);
+            var reader = new Utf8JsonReader(json);
+            var values = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.Comment) && ++values > connection.MaxJsonValues)
+                {
+                    problem = Problem.TooManyValues;
+                    return null;
+                }
+            }
+
+            return JsonNode.Parse(json);
         }
         catch (JsonException)
         {
-            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+            problem = Problem.NotJson;
+            return null;
         }
     }
 

@@ -306,6 +306,41 @@ public sealed class ClientLimitsTests
     }
 
     [Fact]
+    public void TheDefaultJsonValueLimit_IsStated() =>
+        new TavusConnection { BaseAddress = new Uri("http://tavus.test"), ApiKey = "k" }.MaxJsonValues.ShouldBe(250_000);
+
+    [Theory]
+    [InlineData("page")]
+    [InlineData("nested")]
+    public async Task AnAnswerOfMillionsOfTinyValues_IsRefusedBeforeItIsBuilt(string shape)
+    {
+        // 3 bytes a value: within the byte limit, but as a document it would take 200 bytes a value.
+        var values = string.Join(',', Enumerable.Repeat("{}", 300_000));
+        var body = shape == "page"
+            ? "{\"data\":[" + values + "],\"total_count\":1}"
+            : "{\"data\":[{\"persona_id\":\"p1\",\"tools\":[" + values + "]}],\"total_count\":1}";
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, body));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldContain("GET /v2/personas answered 200 with more than 250000 JSON values, the most PersonaOps reads from one answer");
+        }
+    }
+
+    [Fact]
+    public async Task APatchAnsweredWithMillionsOfValues_ProvesNothing()
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, "{\"persona_id\":\"p1\",\"x\":[" + string.Join(',', Enumerable.Repeat("0", 300_000)) + "]}"));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
+            (await client.PatchPersonaAsync("p1", patch, force: false)).ShouldBe(new PatchOutcome(NotModified: false, Persona: null));
+        }
+    }
+
+    [Fact]
     public async Task APatchAnsweredWithAHugeBody_ProvesNothing_AndIsReadBackByTheCaller()
     {
         var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, "{\"persona_id\":\"p1\",\"pad\":\"" + new string('x', 4096) + "\"}"));
