@@ -89,7 +89,7 @@ internal sealed class BoundedContent(ArraySegment<byte> bytes) : ByteArrayConten
 
 /// <summary>A successful answer whose body is larger than PersonaOps reads (<see cref="TavusConnection.MaxResponseBytes"/>).</summary>
 internal sealed class ResponseTooLargeException(int status, long limit)
-    : Exception($"answered {status} with a body larger than {Size(limit)}, the most PersonaOps reads from one answer")
+    : Exception($"answered {status} with a body larger than {Size(limit)}, the most PersonaOps reads from one answer (--max-response-size)")
 {
     public int Status { get; } = status;
 

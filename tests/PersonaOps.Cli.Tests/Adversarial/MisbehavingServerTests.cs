@@ -156,6 +156,22 @@ public sealed class MisbehavingServerTests
     }
 
     [Fact]
+    public async Task MaxResponseSize_SetsTheLimit_BothWays()
+    {
+        var persona = Persona(1);
+        persona["system_prompt"] = new string('x', 2 * 1024 * 1024);
+        var page = RawHttpServer.Response(200, "application/json", new JsonObject { ["data"] = new JsonArray(persona), ["total_count"] = 1 }.ToJsonString());
+        await using var server = new RawHttpServer(_ => page);
+
+        var refused = await RunAsync(server, "plan", "--max-response-size", "1").WaitAsync(Bound);
+        var read = await RunAsync(server, "plan").WaitAsync(Bound);
+
+        refused.ExitCode.ShouldBe(1);
+        refused.Stderr.ShouldContain("with a body larger than 1 MiB, the most PersonaOps reads from one answer (--max-response-size)");
+        read.ExitCode.ShouldBe(0, read.Stderr);
+    }
+
+    [Fact]
     public async Task AValidationErrorUnderDetail_ReachesTheUser_Redacted()
     {
         var body = """{"detail":[{"loc":["body","system_prompt"],"msg":"too long for key KEY"}]}""".Replace("KEY", Key, StringComparison.Ordinal);
