@@ -564,6 +564,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             var hint = status switch
             {
                 401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
+                404 when PathOnly(path) == Api.CollectionPath =>
+                    $" The list of personas always exists, so the API URL is wrong: the request went to {new Uri(connection.Root, PathOnly(path).TrimStart('/')).GetLeftPart(UriPartial.Path)}. Check TAVUS_API_URL (or --api-url); a base path in it is kept.",
                 429 when TavusServices.RetryAfter(response) is { } wait && wait > connection.MaxDelay =>
                     $" Tavus asked to wait {Seconds(wait)} s before trying again (Retry-After), longer than the {Seconds(connection.MaxDelay)} s PersonaOps waits at most, so it was not retried. Try again later.",
                 429 => " Tavus is rate-limiting; retries were exhausted. Try again later or lower --parallelism.",

@@ -222,6 +222,21 @@ public sealed class MisbehavingServerTests
         server.Requests.ShouldAllBe(r => r.StartsWith("GET /tavus-staging/v2/personas?", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AnApiUrlThatAddressesNoList_SaysWhereTheRequestWent()
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(404, "application/json", """{"error":"Not Found"}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var url = new Uri(server.BaseAddress, "/v2").ToString();
+
+        var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = url }, "plan").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain($"GET /v2/personas answered 404 Not Found: Not Found. The list of personas always exists, so the API URL is wrong: the request went to {server.BaseAddress}v2/v2/personas. Check TAVUS_API_URL");
+        server.Requests.Count.ShouldBe(1);
+    }
+
     private static async Task<CliResult> RunAsync(RawHttpServer server, params string[] args)
     {
         using var project = new TempProject();
