@@ -23,10 +23,10 @@ internal sealed record WorkflowArguments(
     bool Verbose,
     RequestLimits Limits);
 
-/// <summary>How long one API request may take, and how often a failed one is retried.</summary>
-internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries)
+/// <summary>How long one API request may take, how often a failed one is retried, and how large an answer may be.</summary>
+internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries, int MaxResponseMiB = 16)
 {
-    public static readonly RequestLimits Default = new(30, 6);
+    public static readonly RequestLimits Default = new(30, 6, 16);
 }
 
 /// <summary>
@@ -48,6 +48,7 @@ internal static class Workflow
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
     public static readonly Option<int> Timeout = new Option<int>("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds }.InRange(1, 600, "seconds");
     public static readonly Option<int> MaxRetries = new Option<int>("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries }.InRange(0, 20);
+    public static readonly Option<int> MaxResponseSize = new Option<int>("--max-response-size") { Description = "The largest answer read from the API, in MiB; a larger one is an error, never held whole.", HelpName = "MiB", DefaultValueFactory = _ => RequestLimits.Default.MaxResponseMiB }.InRange(1, 1024, "MiB");
 
     /// <summary>Adds the options of every command that talks to the API.</summary>
     public static void AddApiOptions(Command command)
@@ -56,9 +57,10 @@ internal static class Workflow
         command.Options.Add(ApiUrl);
         command.Options.Add(Timeout);
         command.Options.Add(MaxRetries);
+        command.Options.Add(MaxResponseSize);
     }
 
-    public static RequestLimits Limits(ParseResult parseResult) => new(parseResult.GetValue(Timeout), parseResult.GetValue(MaxRetries));
+    public static RequestLimits Limits(ParseResult parseResult) => new(parseResult.GetValue(Timeout), parseResult.GetValue(MaxRetries), parseResult.GetValue(MaxResponseSize));
 
     public static void AddTo(Command command)
     {
@@ -212,6 +214,7 @@ internal static class Workflow
             ListParallelism = 8,
             AttemptTimeout = TimeSpan.FromSeconds(arguments.Limits.TimeoutSeconds),
             MaxRetries = arguments.Limits.MaxRetries,
+            MaxResponseBytes = arguments.Limits.MaxResponseMiB * 1024L * 1024L,
         });
         return services.BuildServiceProvider();
     }
