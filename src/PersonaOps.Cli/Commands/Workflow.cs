@@ -285,6 +285,8 @@ internal static class Workflow
             return null;
         }
 
+        // Sealed last, over the plan as it will be written: only a holder of this account's key can make one.
+        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.Fingerprint(plan)) };
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
@@ -333,7 +335,15 @@ internal static class Workflow
     }
 
     /// <summary>Reads a plan saved with plan --out. Null (after saying why on stderr) when it cannot be read or was altered.</summary>
-    public static async Task<Plan?> ReadPlanFileAsync(IOContext io, string file, CancellationToken cancellationToken)
+    public static async Task<Plan?> ReadPlanFileAsync(IOContext io, string file, CancellationToken cancellationToken) =>
+        (await ReadPlanFileWithReasonAsync(io, file, cancellationToken)).Plan;
+
+    /// <summary>
+    /// Reads a plan saved with plan --out: the plan, or null and the exit code apply gives (after saying why):
+    /// 1 when the file cannot be read at all, 3 when its content is refused (not a plan, another format,
+    /// a missing, null or wrong fingerprint: not the plan that was reviewed).
+    /// </summary>
+    public static async Task<(Plan? Plan, int ExitCode)> ReadPlanFileWithReasonAsync(IOContext io, string file, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -343,16 +353,16 @@ internal static class Workflow
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             io.Error.WriteLine($"personaops: error: cannot read the plan file {file}: {ex.Message}");
-            return null;
+            return (null, ExitCodes.Error);
         }
 
         if (!PlanDocument.TryParse(text, out var plan, out var error))
         {
             io.Error.WriteLine($"personaops: error: {file}: {error}");
-            return null;
+            return (null, ExitCodes.StalePlan);
         }
 
-        return plan;
+        return (plan, ExitCodes.Success);
     }
 
     /// <summary>With --verbose, how long a step took, on stderr.</summary>

@@ -83,4 +83,10 @@ public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IR
     public int ToDelete => Personas.Count(p => p.Action == PlanAction.Delete);
 
     public bool HasChanges => ToAdd + ToChange + ToDelete > 0;
+
+    /// <summary>
+    /// The plan file's seal (<see cref="PlanKey.Seal"/>): its fingerprint keyed by the account's plan key,
+    /// set by whoever holds the key just before the plan is written; not part of the fingerprint.
+    /// </summary>
+    public string? Seal { get; init; }
 }
