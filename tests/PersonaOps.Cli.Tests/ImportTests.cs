@@ -187,7 +187,7 @@ public sealed class ImportTests
     public async Task ServerTextInImportsOutput_CannotMoveTheCursorOrBecomeAWorkflowCommand()
     {
         // Field names and ids are the server's: each line import prints from them must stay inert.
-        const string Listing = """{"data": [{"persona_id": "p1\u001b[2J", "persona_name": "Stock", "persona_type": "system", "system_prompt": "Stock."}, {"persona_id": "p0000000000a", "persona_name": "Mine", "persona_type": "user", "system_prompt": "Mine.", "x\n::stop-commands::tok": 1, "layers": {"llm": {"model": "m", "::error::y": 2, "z\u202e": 3}}}], "total_count": 2}""";
+        const string Listing = """{"data": [{"persona_id": "p0000000000s", "persona_name": "Stock\u001b[2J", "persona_type": "system", "system_prompt": "Stock."}, {"persona_id": "p0000000000a", "persona_name": "Mine", "persona_type": "user", "system_prompt": "Mine.", "x\n::stop-commands::tok": 1, "w\u001b[2J": 4, "layers": {"llm": {"model": "m", "::error::y": 2, "z\u202e": 3}}}], "total_count": 2}""";
         await using var server = new RawHttpServer(request => !request.Contains("page=2", StringComparison.Ordinal)
             ? RawHttpServer.Response(200, "application/json", Listing)
             : RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 2}"""));
@@ -204,6 +204,27 @@ public sealed class ImportTests
             line.ShouldNotContain('\u001b', line);
             line.ShouldNotContain('\u202e', line);
         }
+    }
+
+    [Fact]
+    public async Task APersonaWhoseLiveValuesWouldNotValidate_IsNamedAndLeftOut_TheOthersAreImported()
+    {
+        // Tavus stores what its schema allows, which is not always what PersonaOps's does (a blank prompt on
+        // a full-pipeline persona here): one such persona must not block adopting the rest of the account.
+        const string Listing = """{"data": [{"persona_id": "p0000000000a", "persona_name": "Blank", "pipeline_mode": "full", "system_prompt": " "}, {"persona_id": "p0000000000b", "persona_name": "Fine", "system_prompt": "You help."}], "total_count": 2}""";
+        await using var server = new RawHttpServer(request => RawHttpServer.Response(200, "application/json", request.Contains("page=1", StringComparison.Ordinal) ? Listing : """{"data": [], "total_count": 2}"""));
+        using var project = new TempProject();
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stderr.ShouldContain("blank.yaml(");
+        result.Stderr.ShouldContain("error PO3001");
+        result.Stderr.ShouldContain("personaops: error: persona p0000000000a was not imported: its live values would not make a valid manifest (above, as blank.yaml).");
+        result.Stderr.ShouldContain("imported 1 persona(s) into imported; 1 not imported (above).");
+        Directory.GetFiles(Path.Combine(project.Root, "imported")).Select(Path.GetFileName).ShouldBe(["fine.yaml"]);
+        result.Stdout.ShouldContain("fine.yaml: persona p0000000000b");
     }
 
     [Fact]

@@ -90,19 +90,35 @@ internal static class ImportCommand
             .OrderBy(p => Core.Kinds.PersonaKind.Identity.Name(p), StringComparer.Ordinal)
             .ThenBy(p => Core.Kinds.PersonaKind.Identity.Id(p), StringComparer.Ordinal).ToArray());
 
-        // Every manifest must validate, and nothing is written unless all can be.
+        // Every manifest written must validate. A live persona whose values PersonaOps's schema refuses (a
+        // value Tavus accepted that the schema does not, a blank prompt) is not written: it is named with
+        // its problems, the others are imported, and the run exits 1. Leaving one out deletes nothing: a plan
+        // never deletes a persona it has no manifest for.
         var check = ManifestValidator.Validate(imported.Select(m => new SourceFile(m.Name + ".yaml", Encoding.UTF8.GetBytes(m.Yaml))));
-        if (check.HasErrors)
+        var invalid = check.Diagnostics.Where(d => d.IsError).GroupBy(d => d.File, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var refused = imported.Where(m => invalid.ContainsKey(m.Name + ".yaml")).ToArray();
+        if (invalid.Keys.Any(file => imported.All(m => m.Name + ".yaml" != file)))
         {
             foreach (var diagnostic in check.Diagnostics.Where(d => d.IsError))
             {
-                io.Error.WriteLine(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic));
+                io.Error.WriteLine(Inert(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic)));
             }
 
-            io.Error.WriteLine("personaops: error: the imported manifests would not validate; nothing was written. Please report this.");
+            io.Error.WriteLine("personaops: error: the imported manifests would not validate together; nothing was written. Please report this.");
             return ExitCodes.Error;
         }
 
+        foreach (var manifest in refused)
+        {
+            foreach (var diagnostic in invalid[manifest.Name + ".yaml"])
+            {
+                io.Error.WriteLine(Inert(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic)));
+            }
+
+            io.Error.WriteLine(Inert($"personaops: error: persona {manifest.PersonaId} was not imported: its live values would not make a valid manifest (above, as {manifest.Name}.yaml). Fix it in Tavus and import it again, or write its manifest by hand."));
+        }
+
+        imported = [.. imported.Except(refused)];
         var existing = imported.Select(m => Path.Combine(outDir, m.Name + ".yaml")).Where(File.Exists).ToArray();
         if (existing.Length > 0 && !parseResult.GetValue(Force))
         {
@@ -142,7 +158,7 @@ internal static class ImportCommand
             io.Error.WriteLine($"personaops: the secrets were not written; set these variables before plan or apply: {string.Join(", ", variables)}.");
         }
 
-        io.Error.WriteLine($"personaops: imported {imported.Count} persona(s) into {Path.GetRelativePath(io.CurrentDirectory, outDir)}.");
-        return ExitCodes.Success;
+        io.Error.WriteLine($"personaops: imported {imported.Count} persona(s) into {Path.GetRelativePath(io.CurrentDirectory, outDir)}{(refused.Length > 0 ? $"; {refused.Length} not imported (above)" : "")}.");
+        return refused.Length > 0 ? ExitCodes.Error : ExitCodes.Success;
     }
 }
