@@ -23,13 +23,24 @@ internal sealed class BoundedResponseHandler(TavusConnection connection) : Deleg
                 throw new ResponseTooLargeException((int)response.StatusCode, limit);
             }
 
-            var (body, complete) = await ReadAsync(response.Content, limit, cancellationToken);
+            (ArraySegment<byte> Body, bool Complete) read;
+            try
+            {
+                read = await ReadAsync(response.Content, limit, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // As a dropped connection: retried where that is safe, an unknown outcome for a create.
+                throw new HttpRequestException(HttpRequestError.ResponseEnded, "the connection broke while the answer's body was read", ex);
+            }
+
+            var (body, complete) = read;
             if (success && !complete)
             {
                 throw new ResponseTooLargeException((int)response.StatusCode, limit);
             }
 
-            var content = new ByteArrayContent(body.Array!, body.Offset, body.Count);
+            var content = new BoundedContent(body);
             foreach (var header in response.Content.Headers.Where(h => !h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -70,9 +81,15 @@ internal sealed class BoundedResponseHandler(TavusConnection connection) : Deleg
     }
 }
 
+/// <summary>A body already read whole (and bounded): its bytes can be read without another copy.</summary>
+internal sealed class BoundedContent(ArraySegment<byte> bytes) : ByteArrayContent(bytes.Array!, bytes.Offset, bytes.Count)
+{
+    public ArraySegment<byte> Bytes { get; } = bytes;
+}
+
 /// <summary>A successful answer whose body is larger than PersonaOps reads (<see cref="TavusConnection.MaxResponseBytes"/>).</summary>
 internal sealed class ResponseTooLargeException(int status, long limit)
-    : Exception($"answered {status} with a body larger than {Size(limit)}, the most PersonaOps reads from one answer")
+    : Exception($"answered {status} with a body larger than {Size(limit)}, the most PersonaOps reads from one answer (--max-response-size)")
 {
     public int Status { get; } = status;
 

@@ -2,8 +2,8 @@ namespace PersonaOps.Tavus;
 
 /// <summary>
 /// A request to Tavus that failed: the status (null for a transport failure) and a message a person can act
-/// on. Messages are built from Tavus's <c>message</c> or <c>error</c> field, never from request bodies, so
-/// they carry no secret that PersonaOps sent.
+/// on. Messages are built from the reason in an error answer (<c>message</c>, <c>error</c>, <c>detail</c>,
+/// <c>errors</c>, or a plain-text body), redacted before it is cut to one line, never from request bodies.
 /// </summary>
 public class TavusApiException : Exception
 {

@@ -72,7 +72,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// The listing is bounded by what its pages prove, not by what total_count claims. The pages total_count
     /// announces after the first are fetched in parallel (at most <see cref="TavusConnection.ListParallelism"/>
     /// at once), and a short or empty page ends the list: no page after it is asked for. A full last page is
-    /// confirmed by asking for the next, which must be empty. A page that only repeats personas already
+    /// confirmed by asking for the next, which must be empty. A full page that only repeats personas already
     /// listed means the server ignores <c>page</c>: an error, not an endless loop. So an honest account of N
     /// personas takes ceil(N / PageSize) requests (one more when N is a multiple of it), and a lying one at
     /// most ListParallelism more than its data supports.
@@ -98,7 +98,9 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             var repeated = page.Ids.Where(id => !seen.TryAdd(id, number)).ToArray();
             if (repeated.Length > 0)
             {
-                if (repeated.Length == page.Ids.Count)
+                // A full page of nothing but personas already listed: the server answers every page alike. (A few
+                // repeats are a list that changed while it was read, and reading it again may help.)
+                if (repeated.Length == page.Ids.Count && page.Ids.Count == size)
                 {
                     throw new TavusApiException(null, $"GET {Api.CollectionPath}: page {number} repeats the personas of an earlier page ({repeated[0]}, ...): the server ignores 'page', so the list cannot be read whole; nothing was planned from it");
                 }
@@ -224,9 +226,12 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             items[i] = data[i] is JsonObject item
                 ? Normalize(item, where)
                 : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} is not a persona object; nothing was planned from it");
-            ids[i] = Identity.Id(items[i]) is { Length: > 0 } id
-                ? id
-                : throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has no {Identity.IdField} (a string), so it cannot be matched to a manifest; nothing was planned from it");
+            ids[i] = Identity.Id(items[i]) switch
+            {
+                { Length: > 0 } id when IsPersonaId(id) => id,
+                { Length: > 0 } id => throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has a {Identity.IdField} ('{Clip(id)}') that is not a persona id (letters, digits, '-' and '_'), so it cannot be addressed; nothing was planned from it"),
+                _ => throw new TavusApiException(null, $"{where}: item {i + 1} of page {page} has no {Identity.IdField} (a string), so it cannot be matched to a manifest; nothing was planned from it"),
+            };
         }
 
         return new Page(items, ids, count);
@@ -253,7 +258,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         var where = $"GET {Api.CollectionPath}/{id}";
         try
         {
-            var body = await SendForJsonAsync(HttpMethod.Get, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            var body = await SendForJsonAsync(HttpMethod.Get, PersonaPath(id), null, cancellationToken);
 
             // Documented as {"data": [persona]}, observed bare; {"data": persona} is read too.
             var persona = Normalize(OnePersona(body, out var why) ?? throw new TavusApiException(null, $"{where} answered {why}, not persona {id}"), where);
@@ -266,6 +271,19 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return null;
         }
     }
+
+    /// <summary>
+    /// The path of one persona. Only a persona id (letters, digits, '-' and '_', as metadata.id) is put in a
+    /// path: '..' or '?' from a listing or a command line would address another resource, so it is refused
+    /// before anything is sent.
+    /// </summary>
+    private static string PersonaPath(string id) =>
+        IsPersonaId(id) ? $"{Api.CollectionPath}/{id}" : throw new TavusApiException(null, $"'{Clip(id)}' is not a persona id (letters, digits, '-' and '_'); nothing was sent for it.");
+
+    private static bool IsPersonaId(string? id) =>
+        id is { Length: > 0 and <= 128 } && id.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-' or '_');
+
+    private static string Clip(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     /// <summary>
     /// The one persona an answer's body holds: bare, as <c>{"data": [persona]}</c> or as <c>{"data": persona}</c>;
@@ -381,7 +399,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// </summary>
     public async Task<PatchOutcome> PatchPersonaAsync(string id, JsonPatchDocument patch, bool force, CancellationToken cancellationToken = default)
     {
-        var path = $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}" + (force ? "?force=true" : "");
+        var path = PersonaPath(id) + (force ? "?force=true" : "");
         try
         {
             using var response = await SendAsync(HttpMethod.Patch, path, patch.ToJson(), cancellationToken);
@@ -390,8 +408,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
                 return new PatchOutcome(NotModified: true, null);
             }
 
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new PatchOutcome(NotModified: false, AnsweredPersona(text, id));
+            var json = await Utf8Async(response.Content, cancellationToken);
+            return new PatchOutcome(NotModified: false, json.Count == 0 ? null : AnsweredPersona(ParseBounded(json, out _), id));
         }
         catch (TavusApiException ex) when (ex.Status == 409)
         {
@@ -410,23 +428,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     /// disagree. The change was already answered with success, so a body that proves nothing is no error:
     /// the caller reads the persona back.
     /// </summary>
-    private static JsonObject? AnsweredPersona(string text, string id)
+    private static JsonObject? AnsweredPersona(JsonNode? body, string id)
     {
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
-        JsonNode? body;
-        try
-        {
-            body = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
         var persona = OnePersona(body, out _);
         return persona is not null && Identity.TryNormalize(persona, out var normalized, out _) && Identity.Id(normalized!) == id ? normalized : null;
     }
@@ -436,7 +439,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, $"{Api.CollectionPath}/{Uri.EscapeDataString(id)}", null, cancellationToken);
+            using var response = await SendAsync(HttpMethod.Delete, PersonaPath(id), null, cancellationToken);
             return true;
         }
         catch (TavusApiException ex) when (IsUnknownId(ex))
@@ -459,19 +462,66 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     private async Task<JsonNode?> SendForJsonAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(method, path, body, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (text.Length == 0)
+        var status = (int)response.StatusCode;
+        var json = await Utf8Async(response.Content, cancellationToken);
+        if (json.Count == 0)
         {
-            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with an empty body where JSON was expected");
+            throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status} with an empty body where JSON was expected");
         }
 
+        return ParseBounded(json, out var problem)
+            ?? throw new TavusApiException(status, problem == Problem.TooManyValues
+                ? $"{method} {PathOnly(path)} answered {status} with more than {connection.MaxJsonValues} JSON values, the most PersonaOps reads from one answer; nothing was read from it."
+                : $"{method} {PathOnly(path)} answered {status} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+    }
+
+    private enum Problem
+    {
+        None,
+        NotJson,
+        TooManyValues,
+    }
+
+    /// <summary>The body as UTF-8 JSON: the bytes read (no copy), or, for a body in another charset, re-encoded.</summary>
+    private static async Task<ArraySegment<byte>> Utf8Async(HttpContent content, CancellationToken cancellationToken)
+    {
+        var charset = content.Headers.ContentType?.CharSet?.Trim('"');
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            var bytes = content is BoundedContent bounded ? bounded.Bytes : new ArraySegment<byte>(await content.ReadAsByteArrayAsync(cancellationToken));
+            return bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
+        }
+
+        return Encoding.UTF8.GetBytes(await content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// The JSON document in <paramref name="json"/>, or null (<paramref name="problem"/> says why): its values
+    /// are counted first, without building anything, and a document of more than
+    /// <see cref="TavusConnection.MaxJsonValues"/> is never built.
+    /// </summary>
+    private JsonNode? ParseBounded(ArraySegment<byte> json, out Problem problem)
+    {
+        problem = Problem.None;
         try
         {
-            return JsonNode.Parse(text);
+            var reader = new Utf8JsonReader(json);
+            var values = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.Comment) && ++values > connection.MaxJsonValues)
+                {
+                    problem = Problem.TooManyValues;
+                    return null;
+                }
+            }
+
+            return JsonNode.Parse(json);
         }
         catch (JsonException)
         {
-            throw new TavusApiException((int)response.StatusCode, $"{method} {PathOnly(path)} answered {(int)response.StatusCode} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+            problem = Problem.NotJson;
+            return null;
         }
     }
 
@@ -508,10 +558,14 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            var message = ErrorMessage(connection.RedactServerText(text));
+            var redacted = connection.RedactServerText(text);
+            var message = ErrorMessage(redacted)
+                ?? (response.Content.Headers.ContentType?.MediaType == "text/plain" ? OneLine(redacted) : null);
             var hint = status switch
             {
                 401 => " Check that TAVUS_API_KEY holds a valid key for this account.",
+                404 when PathOnly(path) == Api.CollectionPath =>
+                    $" The list of personas always exists, so the API URL is wrong: the request went to {new Uri(connection.Root, PathOnly(path).TrimStart('/')).GetLeftPart(UriPartial.Path)}. Check TAVUS_API_URL (or --api-url); a base path in it is kept.",
                 429 when TavusServices.RetryAfter(response) is { } wait && wait > connection.MaxDelay =>
                     $" Tavus asked to wait {Seconds(wait)} s before trying again (Retry-After), longer than the {Seconds(connection.MaxDelay)} s PersonaOps waits at most, so it was not retried. Try again later.",
                 429 => " Tavus is rate-limiting; retries were exhausted. Try again later or lower --parallelism.",
@@ -580,8 +634,14 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             return null;
         }
 
-        message = string.Join(' ', message.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries)).Trim();
-        return message.Length > ReasonLength ? message[..ReasonLength] + "…" : message;
+        return OneLine(message);
+    }
+
+    /// <summary>Redacted server text as one line of at most <see cref="ReasonLength"/> characters, or null when blank.</summary>
+    private static string? OneLine(string text)
+    {
+        var line = string.Join(' ', text.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Trim();
+        return line.Length == 0 ? null : line.Length > ReasonLength ? line[..ReasonLength] + "…" : line;
     }
 
     /// <summary>The text of one reason node, at most a few levels deep; null when it holds none.</summary>

@@ -57,6 +57,13 @@ public sealed record TavusConnection
     public long MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// The most JSON values (objects, arrays, strings, numbers, literals) one answer may hold: 250,000, about
+    /// a hundred times what a page of 100 personas holds. Counted before a document is built, because a
+    /// document takes some 200 bytes a value in memory: 16 MiB of <c>{},</c> would take 1.1 GB.
+    /// </summary>
+    public int MaxJsonValues { get; init; } = 250_000;
+
+    /// <summary>
     /// How much of an error answer's body is read (64 KiB): the reason is found in that prefix, redacted
     /// and then cut to a line; the rest is never read.
     /// </summary>

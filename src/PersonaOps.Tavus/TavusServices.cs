@@ -9,10 +9,12 @@ namespace PersonaOps.Tavus;
 
 /// <summary>
 /// Registers <see cref="TavusClient"/> as a typed HttpClient with its resilience pipeline: retries with
-/// exponential backoff and jitter that honour Retry-After, for 429 (any method: the request was not
+/// exponential backoff and jitter that honour Retry-After up to <see cref="TavusConnection.MaxDelay"/> (a
+/// longer one is not retried), for 429 (any method: the request was not
 /// processed), 5xx and transport failures (not for POST, whose outcome is then unknown and is settled by
-/// <see cref="TavusClient.CreatePersonaAsync"/> listing first), and a timeout per attempt. Redirects are
-/// not followed, so the API key is never sent to another host.
+/// <see cref="TavusClient.CreatePersonaAsync"/> listing first), and a timeout per attempt that covers the
+/// answer's body too (<see cref="BoundedResponseHandler"/>, inside the pipeline, reads it bounded). Redirects
+/// are not followed, so the API key is never sent to another host.
 /// </summary>
 public static class TavusServices
 {

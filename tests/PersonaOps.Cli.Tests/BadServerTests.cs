@@ -97,6 +97,7 @@ public sealed class BadServerTests
     [Theory]
     [InlineData("--timeout", "0", "--timeout must be between 1 and 600 seconds.")]
     [InlineData("--max-retries", "-1", "--max-retries must be between 0 and 20.")]
+    [InlineData("--max-response-size", "0", "--max-response-size must be between 1 and 1024 MiB.")]
     public async Task RequestLimits_OutOfRange_AreBadUsage(string option, string value, string message)
     {
         await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));

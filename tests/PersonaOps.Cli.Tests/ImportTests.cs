@@ -121,12 +121,17 @@ public sealed class ImportTests
         yaml.ShouldContain("stop: null");
         yaml.ShouldContain("$${env:HOME}");
 
-        // Each header has its own variable; set both, and the secrets compare equal.
+        // Two personas with one name: one manifest each, the lower id first, so a second import names them alike.
         var shared = File.ReadAllText(Path.Combine(project.Root, "personas", "shared-name.yaml"));
-        shared.ShouldContain("X-Api-Key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY}");
-        shared.ShouldContain("x_api_key: ${env:SHARED_NAME_LLM_HEADER_X_API_KEY_2}");
-        env["SHARED_NAME_LLM_HEADER_X_API_KEY"] = "sk-CANARY-one";
-        env["SHARED_NAME_LLM_HEADER_X_API_KEY_2"] = "sk-CANARY-two";
+        var sharedTwo = File.ReadAllText(Path.Combine(project.Root, "personas", "shared-name-2.yaml"));
+        string.CompareOrdinal(IdOf(shared), IdOf(sharedTwo)).ShouldBeLessThan(0);
+
+        // Each header has its own variable; set both, and the secrets compare equal.
+        var (headers, prefix) = shared.Contains("X-Api-Key", StringComparison.Ordinal) ? (shared, "SHARED_NAME") : (sharedTwo, "SHARED_NAME_2");
+        headers.ShouldContain($"X-Api-Key: ${{env:{prefix}_LLM_HEADER_X_API_KEY}}");
+        headers.ShouldContain($"x_api_key: ${{env:{prefix}_LLM_HEADER_X_API_KEY_2}}");
+        env[$"{prefix}_LLM_HEADER_X_API_KEY"] = "sk-CANARY-one";
+        env[$"{prefix}_LLM_HEADER_X_API_KEY_2"] = "sk-CANARY-two";
         env["HOME"] = "SUBSTITUTED";
 
         var validate = await CliRunner.RunAsync(project.Root, env, "validate");
@@ -136,6 +141,9 @@ public sealed class ImportTests
         plan.Stdout.ShouldContain("No changes.");
         (plan.Stdout + plan.Stderr).ShouldNotContain("CANARY");
     }
+
+    private static string IdOf(string manifest) =>
+        manifest.Split('\n').Single(l => l.StartsWith("  id: ", StringComparison.Ordinal))["  id: ".Length..];
 
     [Fact]
     public async Task AStockPersona_IsRefusedByItsId_WithAReason_AndNothingIsWritten()
@@ -173,6 +181,50 @@ public sealed class ImportTests
         result.Stderr.ShouldContain("personaops: warning: skipped persona p1af207b8189");
         Directory.GetFiles(Path.Combine(project.Root, "imported")).Select(Path.GetFileName).ShouldBe(["mine.yaml"]);
         server.Requests.ShouldAllBe(r => r.StartsWith("GET ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ServerTextInImportsOutput_CannotMoveTheCursorOrBecomeAWorkflowCommand()
+    {
+        // Field names and ids are the server's: each line import prints from them must stay inert.
+        const string Listing = """{"data": [{"persona_id": "p0000000000s", "persona_name": "Stock\u001b[2J", "persona_type": "system", "system_prompt": "Stock."}, {"persona_id": "p0000000000a", "persona_name": "Mine", "persona_type": "user", "system_prompt": "Mine.", "x\n::stop-commands::tok": 1, "w\u001b[2J": 4, "layers": {"llm": {"model": "m", "::error::y": 2, "z\u202e": 3}}}], "total_count": 2}""";
+        await using var server = new RawHttpServer(request => !request.Contains("page=2", StringComparison.Ordinal)
+            ? RawHttpServer.Response(200, "application/json", Listing)
+            : RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 2}"""));
+        using var project = new TempProject();
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
+
+        result.ExitCode.ShouldBe(0, result.Stderr);
+        result.Stderr.ShouldContain("left out");
+        foreach (var line in (result.Stdout + result.Stderr).Split('\n'))
+        {
+            line.TrimStart().ShouldNotStartWith("::", Case.Sensitive, line);
+            line.ShouldNotContain('\u001b', line);
+            line.ShouldNotContain('\u202e', line);
+        }
+    }
+
+    [Fact]
+    public async Task APersonaWhoseLiveValuesWouldNotValidate_IsNamedAndLeftOut_TheOthersAreImported()
+    {
+        // Tavus stores what its schema allows, which is not always what PersonaOps's does (a blank prompt on
+        // a full-pipeline persona here): one such persona must not block adopting the rest of the account.
+        const string Listing = """{"data": [{"persona_id": "p0000000000a", "persona_name": "Blank", "pipeline_mode": "full", "system_prompt": " "}, {"persona_id": "p0000000000b", "persona_name": "Fine", "system_prompt": "You help."}], "total_count": 2}""";
+        await using var server = new RawHttpServer(request => RawHttpServer.Response(200, "application/json", request.Contains("page=1", StringComparison.Ordinal) ? Listing : """{"data": [], "total_count": 2}"""));
+        using var project = new TempProject();
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = "k", ["TAVUS_API_URL"] = server.BaseAddress.ToString() };
+
+        var result = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stderr.ShouldContain("blank.yaml(");
+        result.Stderr.ShouldContain("error PO3001");
+        result.Stderr.ShouldContain("personaops: error: persona p0000000000a was not imported: its live values would not make a valid manifest (above, as blank.yaml).");
+        result.Stderr.ShouldContain("imported 1 persona(s) into imported; 1 not imported (above).");
+        Directory.GetFiles(Path.Combine(project.Root, "imported")).Select(Path.GetFileName).ShouldBe(["fine.yaml"]);
+        result.Stdout.ShouldContain("fine.yaml: persona p0000000000b");
     }
 
     [Fact]

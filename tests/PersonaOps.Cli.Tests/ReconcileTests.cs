@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PersonaOps.Core.Planning;
 using PersonaOps.Sandbox.Store;
 
 namespace PersonaOps.Cli.Tests;
@@ -272,8 +273,37 @@ public sealed class ReconcileTests
         var path = Path.Combine(project.Root, "plan.json");
         File.WriteAllText(path, File.ReadAllText(path).Replace("my-llm", "evil-llm"));
         var apply = await Run(project, "apply", "plan.json");
-        apply.ExitCode.ShouldBe(1);
+        apply.ExitCode.ShouldBe(3, "an edited plan is not the plan that was reviewed: refused as a stale one is");
         apply.Stderr.ShouldContain("modified after it was written");
+    }
+
+    [Fact]
+    public async Task APlanFileEditedAndRefingerprinted_IsRefusedByItsSeal_BeforeAnyRequest()
+    {
+        // The fingerprint is a checksum anyone can recompute; the seal is keyed by the account's key.
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Coach());
+        (await Run(project, "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var path = Path.Combine(project.Root, "plan.json");
+        PlanDocument.TryParse(File.ReadAllText(path), out var plan, out var error).ShouldBeTrue(error);
+        var create = plan!.Personas.Single();
+        var body = create.Body!.DeepClone().AsObject();
+        body["system_prompt"] = "You obey everyone.";
+        var forged = plan with { Personas = [create with { Body = body }] };
+        File.WriteAllText(path, PlanDocument.Serialize(forged));
+        PlanDocument.TryParse(File.ReadAllText(path), out _, out var forgedError).ShouldBeTrue(forgedError + ": the forgery passes the fingerprint check");
+
+        var apply = await Run(project, "apply", "plan.json");
+        var stripped = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        stripped.Remove("plan_seal");
+        File.WriteAllText(path, stripped.ToJsonString());
+        var unsealed = await Run(project, "apply", "plan.json");
+
+        apply.ExitCode.ShouldBe(3);
+        apply.Stderr.ShouldContain("plan.json has a plan_seal that does not match its content, so it was not written by personaops plan for this account, or was edited since; nothing was applied.");
+        unsealed.ExitCode.ShouldBe(3);
+        unsealed.Stderr.ShouldContain("plan.json has no plan_seal");
+        WithStore(project, store => store.List("user", 10, 0).Total).ShouldBe(0, "nothing was created");
     }
 
     [Fact]

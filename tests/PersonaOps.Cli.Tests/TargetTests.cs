@@ -30,7 +30,7 @@ public sealed class TargetTests
     }
 
     [Theory]
-    [InlineData("/tavus?token=abc", "has a query")]
+    [InlineData("/tavus?region=eu", "has a query")]
     [InlineData("/tavus#frag", "has a fragment")]
     public async Task AnApiUrlWithAQueryOrFragment_IsRefused_BeforeAnyRequest(string suffix, string message)
     {
@@ -200,7 +200,9 @@ public sealed class PlanFileTests
 
         var result = await CliRunner.RunAsync(project.Root, command, "plan.json");
 
-        MisuseTests.AssertOneLineMisuse(result);
+        // show refuses it as bad input (exit 1); apply as a plan that is not the one reviewed (exit 3).
+        result.ExitCode.ShouldBe(command == "apply" ? 3 : 1, result.Stderr);
+        MisuseTests.AssertOneLineMisuse(result with { ExitCode = 1 });
         result.Stderr.ShouldContain("plan.json: the plan file has no plan_fingerprint");
     }
 
@@ -215,7 +217,9 @@ public sealed class PlanFileTests
 
         var result = await CliRunner.RunAsync(project.Root, command, "plan.json");
 
-        MisuseTests.AssertOneLineMisuse(result);
+        // show refuses it as bad input (exit 1); apply as a plan that is not the one reviewed (exit 3).
+        result.ExitCode.ShouldBe(command == "apply" ? 3 : 1, result.Stderr);
+        MisuseTests.AssertOneLineMisuse(result with { ExitCode = 1 });
         result.Stderr.ShouldContain("modified after it was written");
     }
 

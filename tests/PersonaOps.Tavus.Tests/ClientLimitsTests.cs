@@ -32,6 +32,37 @@ public sealed class ClientLimitsTests
         }
     }
 
+    [Fact]
+    public async Task ABodyCutShort_IsATransportFailure_RetriedForAReadAndClear()
+    {
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new BrokenStream(Encoding.UTF8.GetBytes("""{"data":["""))) { Headers = { ContentType = new("application/json") } },
+        });
+        var (client, owner) = TavusServices.CreateClient(Connection(handler) with { MaxRetries = 2 });
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldStartWith("GET /v2/personas failed: the connection broke while the answer's body was read");
+            handler.Requests.Count.ShouldBe(3, "a read whose body broke is retried like one whose connection dropped");
+        }
+    }
+
+    [Fact]
+    public async Task ACreateWhoseBodyIsCutShort_IsAnUnknownOutcome_SettledByListing_NotSentAgain()
+    {
+        var handler = new FakeHandler(request => request.Method == HttpMethod.Post
+            ? new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new BrokenStream(Encoding.UTF8.GetBytes("""{"persona_id":"""))) }
+            : Json(HttpStatusCode.OK, """{"data":[{"persona_id":"p9","persona_name":"Once"}],"total_count":1}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var created = await client.CreatePersonaAsync(new JsonObject { ["persona_name"] = "Once" }, NoIds);
+            created.ShouldBe(new CreatedPersona("p9", RecoveredAfterUnknownOutcome: true));
+            handler.Requests.Count(r => r.StartsWith("POST", StringComparison.Ordinal)).ShouldBe(1);
+        }
+    }
+
     // ---- 2. Retry-After beyond the longest wait ----
 
     [Theory]
@@ -168,6 +199,24 @@ public sealed class ClientLimitsTests
     }
 
     [Fact]
+    public async Task AFewRepeats_AreAListThatChanged_ReadAgainBeforeApply()
+    {
+        // Page 2 repeats page 1's last persona, as a list sorted newest first does when one is created meanwhile.
+        var handler = new FakeHandler(request => Json(HttpStatusCode.OK, request.RequestUri!.Query.Contains("page=1", StringComparison.Ordinal)
+            ? new JsonObject { ["data"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)new JsonObject { ["persona_id"] = $"p{i:D3}" })]), ["total_count"] = 101 }.ToJsonString()
+            : """{"data":[{"persona_id":"p099"}],"total_count":101}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldContain("the persona list changed while it was read (page 2 repeats 1 persona(s) of another page)");
+            var (seen, problem) = await client.ListUserPersonasSeenAsync();
+            seen.Count.ShouldBe(100);
+            problem.ShouldNotBeNull();
+        }
+    }
+
+    [Fact]
     public async Task MorePersonasThanTotalCount_IsAnIncompleteListing_NotASilentCut()
     {
         var handler = Listing(150, totalCount: 100);
@@ -193,6 +242,37 @@ public sealed class ClientLimitsTests
         using (owner)
         {
             (await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync())).Message.ShouldContain(expected);
+        }
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("p1/../../v1")]
+    [InlineData("p1?force=true")]
+    [InlineData("")]
+    public async Task AnIdThatIsNotAPersonaId_IsNeverPutInAPath(string id)
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, "{}"));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
+            (await Should.ThrowAsync<TavusApiException>(() => client.GetPersonaAsync(id))).Message.ShouldContain("is not a persona id");
+            (await Should.ThrowAsync<TavusApiException>(() => client.PatchPersonaAsync(id, patch, force: false))).Message.ShouldContain("is not a persona id");
+            (await Should.ThrowAsync<TavusApiException>(() => client.DeletePersonaAsync(id))).Message.ShouldContain("is not a persona id");
+            handler.Requests.ShouldBeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task AListedPersonaWhoseIdIsNotAPersonaId_IsAnError()
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, """{"data":[{"persona_id":"..","persona_name":"Coach"}],"total_count":1}"""));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            (await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync())).Message.ShouldContain("item 1 of page 1 has a persona_id ('..') that is not a persona id");
         }
     }
 
@@ -222,6 +302,41 @@ public sealed class ClientLimitsTests
             var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
             ex.Message.ShouldContain("GET /v2/personas answered 200 with a body larger than 1 KiB, the most PersonaOps reads from one answer");
             handler.Requests.Count.ShouldBe(1, "a body that is too large is not asked for again");
+        }
+    }
+
+    [Fact]
+    public void TheDefaultJsonValueLimit_IsStated() =>
+        new TavusConnection { BaseAddress = new Uri("http://tavus.test"), ApiKey = "k" }.MaxJsonValues.ShouldBe(250_000);
+
+    [Theory]
+    [InlineData("page")]
+    [InlineData("nested")]
+    public async Task AnAnswerOfMillionsOfTinyValues_IsRefusedBeforeItIsBuilt(string shape)
+    {
+        // 3 bytes a value: within the byte limit, but as a document it would take 200 bytes a value.
+        var values = string.Join(',', Enumerable.Repeat("{}", 300_000));
+        var body = shape == "page"
+            ? "{\"data\":[" + values + "],\"total_count\":1}"
+            : "{\"data\":[{\"persona_id\":\"p1\",\"tools\":[" + values + "]}],\"total_count\":1}";
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, body));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var ex = await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync());
+            ex.Message.ShouldContain("GET /v2/personas answered 200 with more than 250000 JSON values, the most PersonaOps reads from one answer");
+        }
+    }
+
+    [Fact]
+    public async Task APatchAnsweredWithMillionsOfValues_ProvesNothing()
+    {
+        var handler = new FakeHandler(_ => Json(HttpStatusCode.OK, "{\"persona_id\":\"p1\",\"x\":[" + string.Join(',', Enumerable.Repeat("0", 300_000)) + "]}"));
+        var (client, owner) = TavusServices.CreateClient(Connection(handler));
+        using (owner)
+        {
+            var patch = new JsonPatchDocument([PatchOperation.Replace(JsonPointer.Parse("/persona_name"), "B")]);
+            (await client.PatchPersonaAsync("p1", patch, force: false)).ShouldBe(new PatchOutcome(NotModified: false, Persona: null));
         }
     }
 
@@ -335,6 +450,19 @@ public sealed class ClientLimitsTests
         }
     }
 
+    [Theory]
+    [InlineData("text/plain", "upstream connect error or disconnect/reset before headers", "GET /v2/personas answered 502 Bad Gateway: upstream connect error or disconnect/reset before headers.")]
+    [InlineData("text/html", "<html><body><h1>502</h1></body></html>", "GET /v2/personas answered 502 Bad Gateway.")]
+    public async Task APlainTextErrorBody_IsItsReason_AnHtmlPageIsNot(string mediaType, string body, string expected)
+    {
+        var handler = new FakeHandler(_ => new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent(body + "\n", Encoding.UTF8, mediaType) });
+        var (client, owner) = TavusServices.CreateClient(Connection(handler) with { MaxRetries = 0 });
+        using (owner)
+        {
+            (await Should.ThrowAsync<TavusApiException>(() => client.ListUserPersonasAsync())).Message.ShouldBe(expected);
+        }
+    }
+
     // ---- 6. a base path in the API URL ----
 
     [Theory]
@@ -372,6 +500,19 @@ public sealed class ClientLimitsTests
 
     private static HttpResponseMessage Json(HttpStatusCode status, string json) =>
         new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    /// <summary>A body that starts, then breaks as a dropped connection does.</summary>
+    private sealed class BrokenStream(byte[] start) : MemoryStream(start)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            return read > 0 ? read : throw new IOException("The response ended prematurely.");
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
 
     /// <summary>A body that starts, then never ends and never fails: only cancellation stops a read.</summary>
     private sealed class EndlessStream(byte[] start) : Stream

@@ -219,10 +219,10 @@ internal static class ApplyCommand
 
     private static async Task<int> ApplySavedAsync(IOContext io, WorkflowArguments arguments, string planFile, ApplyOptions options, ApplyProgress progress, CancellationToken cancellationToken)
     {
-        var plan = await Workflow.ReadPlanFileAsync(io, planFile, cancellationToken);
+        var (plan, refused) = await Workflow.ReadPlanFileWithReasonAsync(io, planFile, cancellationToken);
         if (plan is null)
         {
-            return ExitCodes.Error;
+            return refused;
         }
 
         if (plan.Errors.Count > 0)
@@ -273,6 +273,14 @@ internal static class ApplyCommand
             io.Error.WriteLine(target.IsSandbox
                 ? $"personaops: error: {planFile} was made for another account: another sandbox file at {target.Description} (this one was made since, or copied from elsewhere); nothing was applied. Make a new plan against this sandbox."
                 : $"personaops: error: {planFile} was made for another account: its plan was made with another TAVUS_API_KEY than this run's, at {target.Description}; nothing was applied. Apply it with the key it was made with, or make a new plan.");
+            return ExitCodes.StalePlan;
+        }
+
+        // The fingerprint shows the file is whole; only the seal shows plan wrote it: whoever edits a plan
+        // file can recompute a fingerprint, but not a seal without this account's key.
+        if (!PlanDocument.IsSealedBy(plan, target.Plan.Key))
+        {
+            io.Error.WriteLine($"personaops: error: {planFile} {(plan.Seal is null ? "has no plan_seal" : "has a plan_seal that does not match its content")}, so it was not written by personaops plan for this account, or was edited since; nothing was applied. Make a new plan with personaops plan --out.");
             return ExitCodes.StalePlan;
         }
 

@@ -24,6 +24,9 @@ internal static class ImportCommand
         return command;
     }
 
+    /// <summary>A line that holds the server's text (ids, field names, messages), made inert for a terminal and for GitHub Actions.</summary>
+    private static string Inert(string line) => Core.Rendering.TextEscape.Control(line);
+
     private static async Task<int> RunAsync(IOContext io, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var ids = parseResult.GetValue(Ids) ?? [];
@@ -61,41 +64,61 @@ internal static class ImportCommand
         }
         catch (TavusApiException ex)
         {
-            io.Error.WriteLine($"personaops: error: could not read the personas: {ex.Message}");
+            io.Error.WriteLine(Inert($"personaops: error: could not read the personas: {ex.Message}"));
             return ExitCodes.Error;
         }
 
         // A stock persona is Tavus's, not the account's: asked for by id, it is refused; listed by a server
-        // that ignored persona_type=user, it is skipped.
+        // that ignored persona_type=user, it is skipped. A persona of the account that cannot be written
+        // (text that is not Unicode) is refused: an import that quietly left one out would lose it.
         foreach (var persona in personas.Where(p => Importer.Refusal(p) is not null).ToArray())
         {
-            if (!all)
+            if (!all || Core.Manifests.SpecStrings.Of(persona["persona_type"]) != "system")
             {
-                io.Error.WriteLine($"personaops: error: {Importer.Refusal(persona)} Nothing was written.");
+                io.Error.WriteLine(Inert($"personaops: error: {Importer.Refusal(persona)} Nothing was written."));
                 return ExitCodes.Error;
             }
 
-            io.Error.WriteLine($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage.");
+            io.Error.WriteLine(Inert($"personaops: warning: skipped persona {Core.Kinds.PersonaKind.Identity.Id(persona)}: the listing returned a stock persona of Tavus (persona_type: system), which is not the account's to manage."));
             personas.Remove(persona);
         }
 
         Workflow.RedactSecretsOf(io, personas);
         var outDir = Path.GetFullPath(parseResult.GetValue(Out)!, io.CurrentDirectory);
-        var imported = Importer.Import(personas.OrderBy(p => p["persona_name"]?.ToString(), StringComparer.Ordinal).ToArray());
+        // By name, then id: two personas that share a name get the same file names on every import.
+        var imported = Importer.Import(personas
+            .OrderBy(p => Core.Kinds.PersonaKind.Identity.Name(p), StringComparer.Ordinal)
+            .ThenBy(p => Core.Kinds.PersonaKind.Identity.Id(p), StringComparer.Ordinal).ToArray());
 
-        // Every manifest must validate, and nothing is written unless all can be.
+        // Every manifest written must validate. A live persona whose values PersonaOps's schema refuses (a
+        // value Tavus accepted that the schema does not, a blank prompt) is not written: it is named with
+        // its problems, the others are imported, and the run exits 1. Leaving one out deletes nothing: a plan
+        // never deletes a persona it has no manifest for.
         var check = ManifestValidator.Validate(imported.Select(m => new SourceFile(m.Name + ".yaml", Encoding.UTF8.GetBytes(m.Yaml))));
-        if (check.HasErrors)
+        var invalid = check.Diagnostics.Where(d => d.IsError).GroupBy(d => d.File, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var refused = imported.Where(m => invalid.ContainsKey(m.Name + ".yaml")).ToArray();
+        if (invalid.Keys.Any(file => imported.All(m => m.Name + ".yaml" != file)))
         {
             foreach (var diagnostic in check.Diagnostics.Where(d => d.IsError))
             {
-                io.Error.WriteLine(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic));
+                io.Error.WriteLine(Inert(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic)));
             }
 
-            io.Error.WriteLine("personaops: error: the imported manifests would not validate; nothing was written. Please report this.");
+            io.Error.WriteLine("personaops: error: the imported manifests would not validate together; nothing was written. Please report this.");
             return ExitCodes.Error;
         }
 
+        foreach (var manifest in refused)
+        {
+            foreach (var diagnostic in invalid[manifest.Name + ".yaml"])
+            {
+                io.Error.WriteLine(Inert(Core.Diagnostics.DiagnosticFormatter.FormatText(diagnostic)));
+            }
+
+            io.Error.WriteLine(Inert($"personaops: error: persona {manifest.PersonaId} was not imported: its live values would not make a valid manifest (above, as {manifest.Name}.yaml). Fix it in Tavus and import it again, or write its manifest by hand."));
+        }
+
+        imported = [.. imported.Except(refused)];
         var existing = imported.Select(m => Path.Combine(outDir, m.Name + ".yaml")).Where(File.Exists).ToArray();
         if (existing.Length > 0 && !parseResult.GetValue(Force))
         {
@@ -122,10 +145,10 @@ internal static class ImportCommand
                 return ExitCodes.Error;
             }
 
-            io.Out.WriteLine($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}");
+            io.Out.WriteLine(Inert($"{Path.GetRelativePath(io.CurrentDirectory, path)}: persona {manifest.PersonaId}"));
             foreach (var note in manifest.Notes)
             {
-                io.Error.WriteLine($"personaops: {manifest.Name}: {note}");
+                io.Error.WriteLine(Inert($"personaops: {manifest.Name}: {note}"));
             }
         }
 
@@ -135,7 +158,7 @@ internal static class ImportCommand
             io.Error.WriteLine($"personaops: the secrets were not written; set these variables before plan or apply: {string.Join(", ", variables)}.");
         }
 
-        io.Error.WriteLine($"personaops: imported {imported.Count} persona(s) into {Path.GetRelativePath(io.CurrentDirectory, outDir)}.");
-        return ExitCodes.Success;
+        io.Error.WriteLine($"personaops: imported {imported.Count} persona(s) into {Path.GetRelativePath(io.CurrentDirectory, outDir)}{(refused.Length > 0 ? $"; {refused.Length} not imported (above)" : "")}.");
+        return refused.Length > 0 ? ExitCodes.Error : ExitCodes.Success;
     }
 }

@@ -25,10 +25,10 @@ internal sealed record WorkflowArguments(
     RequestLimits Limits,
     string? Base = null);
 
-/// <summary>How long one API request may take, and how often a failed one is retried.</summary>
-internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries)
+/// <summary>How long one API request may take, how often a failed one is retried, and how large an answer may be.</summary>
+internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries, int MaxResponseMiB = 16)
 {
-    public static readonly RequestLimits Default = new(30, 6);
+    public static readonly RequestLimits Default = new(30, 6, 16);
 }
 
 /// <summary>
@@ -56,6 +56,7 @@ internal static class Workflow
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
     public static readonly Option<int> Timeout = new Option<int>("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds }.InRange(1, 600, "seconds");
     public static readonly Option<int> MaxRetries = new Option<int>("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries }.InRange(0, 20);
+    public static readonly Option<int> MaxResponseSize = new Option<int>("--max-response-size") { Description = "The largest answer read from the API, in MiB; a larger one is an error, never held whole.", HelpName = "MiB", DefaultValueFactory = _ => RequestLimits.Default.MaxResponseMiB }.InRange(1, 1024, "MiB");
 
     /// <summary>Adds the options of every command that talks to the API.</summary>
     public static void AddApiOptions(Command command)
@@ -64,9 +65,10 @@ internal static class Workflow
         command.Options.Add(ApiUrl);
         command.Options.Add(Timeout);
         command.Options.Add(MaxRetries);
+        command.Options.Add(MaxResponseSize);
     }
 
-    public static RequestLimits Limits(ParseResult parseResult) => new(parseResult.GetValue(Timeout), parseResult.GetValue(MaxRetries));
+    public static RequestLimits Limits(ParseResult parseResult) => new(parseResult.GetValue(Timeout), parseResult.GetValue(MaxRetries), parseResult.GetValue(MaxResponseSize));
 
     public static void AddTo(Command command)
     {
@@ -261,6 +263,7 @@ internal static class Workflow
             ListParallelism = 8,
             AttemptTimeout = TimeSpan.FromSeconds(arguments.Limits.TimeoutSeconds),
             MaxRetries = arguments.Limits.MaxRetries,
+            MaxResponseBytes = arguments.Limits.MaxResponseMiB * 1024L * 1024L,
         });
         return services.BuildServiceProvider();
     }
@@ -331,6 +334,8 @@ internal static class Workflow
             return null;
         }
 
+        // Sealed last, over the plan as it will be written: only a holder of this account's key can make one.
+        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.Fingerprint(plan)) };
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
@@ -379,7 +384,15 @@ internal static class Workflow
     }
 
     /// <summary>Reads a plan saved with plan --out. Null (after saying why on stderr) when it cannot be read or was altered.</summary>
-    public static async Task<Plan?> ReadPlanFileAsync(IOContext io, string file, CancellationToken cancellationToken)
+    public static async Task<Plan?> ReadPlanFileAsync(IOContext io, string file, CancellationToken cancellationToken) =>
+        (await ReadPlanFileWithReasonAsync(io, file, cancellationToken)).Plan;
+
+    /// <summary>
+    /// Reads a plan saved with plan --out: the plan, or null and the exit code apply gives (after saying why):
+    /// 1 when the file cannot be read at all, 3 when its content is refused (not a plan, another format,
+    /// a missing, null or wrong fingerprint: not the plan that was reviewed).
+    /// </summary>
+    public static async Task<(Plan? Plan, int ExitCode)> ReadPlanFileWithReasonAsync(IOContext io, string file, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -389,16 +402,16 @@ internal static class Workflow
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             io.Error.WriteLine($"personaops: error: cannot read the plan file {file}: {ex.Message}");
-            return null;
+            return (null, ExitCodes.Error);
         }
 
         if (!PlanDocument.TryParse(text, out var plan, out var error))
         {
             io.Error.WriteLine($"personaops: error: {file}: {error}");
-            return null;
+            return (null, ExitCodes.StalePlan);
         }
 
-        return plan;
+        return (plan, ExitCodes.Success);
     }
 
     /// <summary>With --verbose, how long a step took, on stderr.</summary>

@@ -4,8 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PersonaOps.Core.JsonPatch;
 using PersonaOps.Core.Schema;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace PersonaOps.Core.Importing;
 
@@ -52,9 +50,68 @@ public static class Importer
     public static string? Refusal(JsonObject persona)
     {
         var id = Kinds.PersonaKind.Identity.Id(persona) ?? "(no id)";
-        return Manifests.SpecStrings.Of(persona["persona_type"]) == "system"
-            ? $"persona {id} is a stock persona of Tavus (persona_type: system): it belongs to Tavus, not to this account, and cannot be changed, so it cannot be managed by a manifest. Create your own persona from it instead."
+        if (Manifests.SpecStrings.Of(persona["persona_type"]) == "system")
+        {
+            return $"persona {id} is a stock persona of Tavus (persona_type: system): it belongs to Tavus, not to this account, and cannot be changed, so it cannot be managed by a manifest. Create your own persona from it instead.";
+        }
+
+        // JSON can carry half of a UTF-16 pair ("\ud800"); no UTF-8 file can, so the text cannot be written
+        // as it is, and writing anything else would change the persona on the next apply.
+        return NotUnicode(persona, JsonPointer.Root) is { } at
+            ? $"persona {id} holds text that is not valid Unicode at {(at.IsRoot ? "its root" : Validation.FieldPath.Display(at))} (a lone surrogate, half of a character), which no manifest file can hold; correct it in Tavus, then import again."
             : null;
+    }
+
+    /// <summary>The first member name or string value holding a lone surrogate, or null.</summary>
+    private static JsonPointer? NotUnicode(JsonNode? node, JsonPointer at)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (HasLoneSurrogate(key))
+                    {
+                        return at.Append(key);
+                    }
+
+                    if (NotUnicode(value, at.Append(key)) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (NotUnicode(array[i], at.Append(i)) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return Manifests.SpecStrings.Of(node) is { } text && HasLoneSurrogate(text) ? at : null;
+        }
+    }
+
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ImportedManifest ImportOne(JsonObject persona, string id, string name, KindSchema schema, HashSet<string> variablesTaken)
@@ -91,30 +148,21 @@ public static class Importer
             return text.Contains("${", StringComparison.Ordinal) ? text.Replace("${", "$${", StringComparison.Ordinal) : null;
         }, schema.Spec);
 
-        var document = new YamlMappingNode
+        var document = new JsonObject
         {
-            { "apiVersion", "personaops/v1" },
-            { "kind", "Persona" },
-            { "metadata", new YamlMappingNode { { "name", Scalar(name, isKey: false) }, { "id", Scalar(id, isKey: false) } } },
-            { "spec", ToYaml(spec) },
+            ["apiVersion"] = "personaops/v1",
+            ["kind"] = "Persona",
+            ["metadata"] = new JsonObject { ["name"] = name, ["id"] = id },
+            ["spec"] = spec,
         };
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"# Imported from Tavus persona {id} by personaops import.\n");
+        text.Append(CultureInfo.InvariantCulture, $"# Imported from Tavus persona {Comment(id)} by personaops import.\n");
         if (variables.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $"# Secrets are read from the environment: {string.Join(", ", variables)}.\n");
         }
 
-        using (var writer = new StringWriter(CultureInfo.InvariantCulture))
-        {
-            // No line width: the emitter would fold long scalars at spaces, a transformation every reader
-            // must undo exactly; an unfolded line needs no undoing.
-            new YamlStream(new YamlDocument(document)).Save(new Emitter(writer, 2, int.MaxValue), assignAnchors: false);
-            var yaml = writer.ToString().ReplaceLineEndings("\n");
-            yaml = yaml.EndsWith("...\n", StringComparison.Ordinal) ? yaml[..^4] : yaml;
-            text.Append(yaml.TrimEnd('\n')).Append('\n');
-        }
-
+        text.Append(ManifestYamlWriter.Write(document));
         return new ImportedManifest(name, id, text.ToString(), variables, notes);
     }
 
@@ -248,95 +296,6 @@ public static class Importer
         return PersonaShape.IsEmptyOrAbsent(node);
     }
 
-    private static YamlNode ToYaml(JsonNode? node, bool inFlow = false) => node switch
-    {
-        JsonObject obj => new YamlMappingNode(obj.Select(p => new KeyValuePair<YamlNode, YamlNode>(Scalar(p.Key, isKey: true), ToYaml(p.Value)))),
-        JsonArray array => array.All(i => i is JsonValue) && array.Count <= 8
-            ? new YamlSequenceNode(array.Select(i => ToYaml(i, inFlow: true))) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow }
-            : new YamlSequenceNode(array.Select(i => ToYaml(i))),
-        JsonValue value => value.GetValueKind() switch
-        {
-            JsonValueKind.String => Scalar(value.GetValue<string>(), isKey: false, inFlow),
-            JsonValueKind.True => new YamlScalarNode("true") { Style = ScalarStyle.Plain },
-            JsonValueKind.False => new YamlScalarNode("false") { Style = ScalarStyle.Plain },
-            JsonValueKind.Number => new YamlScalarNode(value.ToJsonString()) { Style = ScalarStyle.Plain },
-            _ => new YamlScalarNode("null") { Style = ScalarStyle.Plain },
-        },
-        _ => new YamlScalarNode("null") { Style = ScalarStyle.Plain },
-    };
-
-    /// <summary>
-    /// A string scalar that reads back as exactly the same string, in any YAML reader: multi-line text as
-    /// a literal block when every line survives one (only '\n' breaks, no trailing or leading white space,
-    /// nothing a reader would normalise), text that is safe unquoted as plain, and everything else
-    /// double-quoted, where the emitter escapes what a reader would change (CR, U+0085, U+2028, U+2029,
-    /// controls, a BOM). A key is never a block; an item of a flow sequence (<paramref name="inFlow"/>) is
-    /// never a block and never plain with flow syntax in it.
-    /// </summary>
-    internal static YamlScalarNode Scalar(string text, bool isKey, bool inFlow = false)
-    {
-        var style = !isKey && !inFlow && IsLiteralSafe(text) ? ScalarStyle.Literal
-            : IsPlainSafe(text, inFlow) ? ScalarStyle.Plain
-            : ScalarStyle.DoubleQuoted;
-        return new YamlScalarNode(text) { Style = style };
-    }
-
-    private static bool IsLiteralSafe(string text)
-    {
-        if (!text.Contains('\n', StringComparison.Ordinal) || text[0] is ' ' or '\n')
-        {
-            return false;
-        }
-
-        // At most one final line break: the emitter's chomping of several is not to be trusted.
-        if (text.EndsWith("\n\n", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var lines = text.Split('\n');
-        return lines.All(line => line.Length == 0 || line[^1] != ' ' && line.All(IsSafeContent));
-    }
-
-    /// <summary>A character every reader keeps as it is, inside a line: no break, tab, control, format or separator character.</summary>
-    private static bool IsSafeContent(char c) =>
-        c is >= ' ' and <= '~'
-        || c >= '\u00a0' && char.GetUnicodeCategory(c) is not (UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
-            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.SpaceSeparator or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
-            or UnicodeCategory.OtherNotAssigned);
-
-    /// <summary>
-    /// True when <paramref name="text"/> needs no quotes in any reader, in block context (or in flow context,
-    /// where ',', '[', ']', '{', '}' and ':' are syntax anywhere): printable,
-    /// no surrounding spaces, no indicator first, no flow or comment syntax, and nothing that YAML 1.1 or 1.2
-    /// resolves to a number, boolean, null, date or merge key. Conservative: a text that starts with a digit
-    /// is quoted, whatever follows.
-    /// </summary>
-    private static bool IsPlainSafe(string text, bool inFlow)
-    {
-        if (text.Length == 0 || text.Length > 1024 || text[0] == ' ' || text[^1] == ' ' || !text.All(IsSafeContent))
-        {
-            return false;
-        }
-
-        if ("-?:,[]{}#&*!|>'\"%@`.+=<~".Contains(text[0], StringComparison.Ordinal) || char.IsAsciiDigit(text[0]))
-        {
-            return false;
-        }
-
-        if (inFlow && text.AsSpan().IndexOfAny(FlowSyntax) >= 0 || text.Contains(": ", StringComparison.Ordinal) || text.Contains(" #", StringComparison.Ordinal) || text[^1] == ':')
-        {
-            return false;
-        }
-
-        return !Typed.Contains(text);
-    }
-
-    private static readonly System.Buffers.SearchValues<char> FlowSyntax = System.Buffers.SearchValues.Create(",[]{}:");
-
-    /// <summary>Words YAML 1.1 or 1.2 reads as booleans or null.</summary>
-    private static readonly HashSet<string> Typed = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "null", "true", "false", "yes", "no", "y", "n", "on", "off",
-    };
+    /// <summary>An id as a comment shows it: on one line, whatever the server sent.</summary>
+    private static string Comment(string id) => ManifestYamlWriter.DoubleQuoted(id) is var quoted && quoted[1..^1] == id ? id : quoted;
 }

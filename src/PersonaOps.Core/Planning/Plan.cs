@@ -104,4 +104,10 @@ public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IR
 
     /// <summary>The personas whose plan has conflicts: apply refuses them unless told to overwrite.</summary>
     public IEnumerable<PersonaPlan> Conflicted => Personas.Where(p => p.Conflicts.Count > 0);
+
+    /// <summary>
+    /// The plan file's seal (<see cref="PlanKey.Seal"/>): its fingerprint keyed by the account's plan key,
+    /// set by whoever holds the key just before the plan is written; not part of the fingerprint.
+    /// </summary>
+    public string? Seal { get; init; }
 }

@@ -30,6 +30,11 @@ public static class PlanDocument
             ["unmanaged"] = UnmanagedJson(plan),
         };
         body["plan_fingerprint"] = Fingerprint(plan);
+        if (plan.Seal is not null)
+        {
+            body["plan_seal"] = plan.Seal;
+        }
+
         return body;
     }
 
@@ -142,6 +147,11 @@ public static class PlanDocument
         });
 
     private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
+
+    /// <summary>Whether <paramref name="plan"/>, as read from a file, was sealed under <paramref name="key"/>: written by a plan of that account, unedited.</summary>
+    public static bool IsSealedBy(Plan plan, PlanKey key) =>
+        plan.Seal is { } seal && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(seal), System.Text.Encoding.UTF8.GetBytes(key.Seal(Fingerprint(plan))));
 
     /// <summary>
     /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,
@@ -261,6 +271,7 @@ public static class PlanDocument
                 return false;
             }
 
+            plan = plan with { Seal = root["plan_seal"]?.GetValue<string>() };
             if (plan.Account is not { Length: > 0 })
             {
                 plan = null;

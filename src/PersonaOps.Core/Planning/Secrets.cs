@@ -27,7 +27,7 @@ public static class Secrets
             Target = redact(plan.Target),
             Personas = [.. plan.Personas.Select(p => p with
             {
-                Changes = [.. p.Changes.Select(c => c with { Before = Map(c.Before, redact), After = Map(c.After, redact), Note = c.Note is null ? null : redact(c.Note) })],
+                Changes = [.. p.Changes.Select(c => c with { Before = Map(c.Before, redact, IsUrlField(c.Path)), After = Map(c.After, redact, IsUrlField(c.Path)), Note = c.Note is null ? null : redact(c.Note) })],
                 Notes = [.. p.Notes.Select(redact)],
                 Reason = p.Reason is null ? null : redact(p.Reason),
             })],
@@ -46,14 +46,20 @@ public static class Secrets
         return redact(text) != text;
     }
 
-    /// <summary>A copy of a value with <paramref name="redact"/> applied to every string and key in it.</summary>
-    private static JsonNode? Map(JsonNode? node, Func<string, string> redact) => node switch
+    /// <summary>
+    /// A copy of a value with <paramref name="redact"/> applied to every string and key in it, and a URL field's
+    /// credentials (<c>user:password@</c>, <c>?api_key=</c>, a live persona's: manifests may not hold them) stripped first.
+    /// </summary>
+    private static JsonNode? Map(JsonNode? node, Func<string, string> redact, bool urlField) => node switch
     {
         JsonObject obj => MapObject(obj, redact),
-        JsonArray array => new JsonArray([.. array.Select(n => Map(n, redact))]),
-        JsonValue v when v.TryGetValue<string>(out var s) => JsonValue.Create(redact(s)),
+        JsonArray array => new JsonArray([.. array.Select(n => Map(n, redact, false))]),
+        JsonValue v when v.TryGetValue<string>(out var s) => JsonValue.Create(redact(urlField ? Manifests.UrlCredentials.Strip(s) : s)),
         _ => node?.DeepClone(),
     };
+
+    private static bool IsUrlField(string pointer) =>
+        pointer.LastIndexOf('/') is var slash and >= 0 && Manifests.UrlCredentials.IsUrlField(pointer[(slash + 1)..]);
 
     private static JsonObject MapObject(JsonObject obj, Func<string, string> redact)
     {
@@ -68,7 +74,7 @@ public static class Secrets
                 name = $"{masked} ({n})";
             }
 
-            copy[name] = Map(value, redact);
+            copy[name] = Map(value, redact, Manifests.UrlCredentials.IsUrlField(key));
         }
 
         return copy;

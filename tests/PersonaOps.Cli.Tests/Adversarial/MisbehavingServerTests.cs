@@ -62,6 +62,24 @@ public sealed class MisbehavingServerTests
     }
 
     [Fact]
+    public async Task ABodyCutShortByAClosedConnection_IsRetried_ThenAClearError()
+    {
+        await using var server = new RawHttpServer(async (_, stream, token) =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\": ["), token);
+            await stream.FlushAsync(token);
+        });
+
+        var result = await RunAsync(server, "plan", "--max-retries", "1").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stdout.ShouldBeEmpty();
+        result.Stderr.ShouldContain("GET /v2/personas failed: the connection broke while the answer's body was read", Case.Sensitive, result.Stderr);
+        result.Stderr.ShouldNotContain("internal error");
+        server.Requests.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task ARetryAfterOfADay_IsNotHonoured_TheRunEndsPromptly_NamingIt()
     {
         await using var server = new RawHttpServer(_ => RawHttpServer.Response(429, "application/json", """{"message":"Too many requests"}""", "Retry-After: 86400\r\n"));
@@ -138,6 +156,22 @@ public sealed class MisbehavingServerTests
     }
 
     [Fact]
+    public async Task MaxResponseSize_SetsTheLimit_BothWays()
+    {
+        var persona = Persona(1);
+        persona["system_prompt"] = new string('x', 2 * 1024 * 1024);
+        var page = RawHttpServer.Response(200, "application/json", new JsonObject { ["data"] = new JsonArray(persona), ["total_count"] = 1 }.ToJsonString());
+        await using var server = new RawHttpServer(_ => page);
+
+        var refused = await RunAsync(server, "plan", "--max-response-size", "1").WaitAsync(Bound);
+        var read = await RunAsync(server, "plan").WaitAsync(Bound);
+
+        refused.ExitCode.ShouldBe(1);
+        refused.Stderr.ShouldContain("with a body larger than 1 MiB, the most PersonaOps reads from one answer (--max-response-size)");
+        read.ExitCode.ShouldBe(0, read.Stderr);
+    }
+
+    [Fact]
     public async Task AValidationErrorUnderDetail_ReachesTheUser_Redacted()
     {
         var body = """{"detail":[{"loc":["body","system_prompt"],"msg":"too long for key KEY"}]}""".Replace("KEY", Key, StringComparison.Ordinal);
@@ -150,6 +184,21 @@ public sealed class MisbehavingServerTests
         result.ExitCode.ShouldBe(1);
         result.Stdout.ShouldContain("persona.coach: failed: POST /v2/personas answered 422 Unprocessable Entity: system_prompt: too long for key (sensitive value).");
         (result.Stdout + result.Stderr).ShouldNotContain(Key);
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("p1?x=1")]
+    public async Task ImportOfAnIdThatIsNotAPersonaId_SendsNothing(string id)
+    {
+        await using var server = new RawHttpServer(_ => Page(1, 1, 1));
+        using var project = new TempProject();
+
+        var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = server.BaseAddress.ToString() }, "import", id, "--out", "imported").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain($"'{id}' is not a persona id");
+        server.Requests.ShouldBeEmpty();
     }
 
     [Theory]
@@ -171,6 +220,21 @@ public sealed class MisbehavingServerTests
         result.Stderr.ShouldContain($"using the Tavus API at {url.TrimEnd('/')}");
         server.Requests.ShouldNotBeEmpty();
         server.Requests.ShouldAllBe(r => r.StartsWith("GET /tavus-staging/v2/personas?", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnApiUrlThatAddressesNoList_SaysWhereTheRequestWent()
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(404, "application/json", """{"error":"Not Found"}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var url = new Uri(server.BaseAddress, "/v2").ToString();
+
+        var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = url }, "plan").WaitAsync(Bound);
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain($"GET /v2/personas answered 404 Not Found: Not Found. The list of personas always exists, so the API URL is wrong: the request went to {server.BaseAddress}v2/v2/personas. Check TAVUS_API_URL");
+        server.Requests.Count.ShouldBe(1);
     }
 
     private static async Task<CliResult> RunAsync(RawHttpServer server, params string[] args)

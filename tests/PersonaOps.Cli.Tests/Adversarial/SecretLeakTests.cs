@@ -75,6 +75,48 @@ public sealed class SecretLeakTests
         }
     }
 
+    /// <summary>
+    /// apply PLANFILE reads no manifest: the secrets it sends come from the plan's bindings only. Each is
+    /// registered with the redactor before the first write, so a gateway that echoes a PATCH body in a 500,
+    /// retried and given up on, shows none of them, nor TAVUS_API_KEY from the headers.
+    /// </summary>
+    [Fact]
+    public async Task ApplyPlanFile_AgainstAServerThatEchoesAPatchInA500_PrintsNoSecretInAnyForm()
+    {
+        var live = JsonSerializer.Serialize(new
+        {
+            persona_id = "p0000live002",
+            persona_name = "Coach",
+            system_prompt = "You coach people.",
+            layers = new { llm = new { model = "my-llm", base_url = "https://llm.example.com/v1", api_key = "sk-old-value-0001", headers = new Dictionary<string, string> { ["X-Tenant"] = "tenant-old-0001" } } },
+        });
+        await using var server = new EchoServer(request => request.StartsWith("PATCH ", StringComparison.Ordinal)
+            ? EchoServer.Response(500, JsonSerializer.Serialize(new { error = request, detail = request }))
+            : request.StartsWith("GET /v2/personas/p0000live002", StringComparison.Ordinal)
+                ? EchoServer.Response(200, live)
+                : EchoServer.Response(200, $$"""{"data": [{{live}}], "total_count": 1}"""));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", Manifest);
+        var env = Environment(server.BaseAddress);
+        var plan = await CliRunner.RunAsync(project.Root, env, "plan", "--out", "plan.json");
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        plan.Stdout.ShouldContain("will be updated in-place");
+
+        // The plan file alone: no manifests in the folder at apply time, so nothing but the plan names the secrets.
+        File.Delete(Path.Combine(project.Root, "personas", "coach.yaml"));
+        foreach (var output in (string[])["text", "json"])
+        {
+            var result = await CliRunner.RunAsync(project.Root, env, "apply", "plan.json", "--output", output, "--max-retries", "1", "--verbose");
+
+            result.ExitCode.ShouldBe(1, result.Stderr);
+            server.Requests.ShouldContain(r => r.StartsWith("PATCH ", StringComparison.Ordinal) && r.Contains("CANARY", StringComparison.Ordinal), "the PATCH was sent, with its secrets");
+            (result.Stdout + result.Stderr).ShouldContain("500");
+            (result.Stdout + result.Stderr).ShouldContain("(sensitive value)", customMessage: "the echoed body reached the output, masked");
+            ShouldHoldNoCanary($"apply plan.json --output {output} (stdout)", result.Stdout);
+            ShouldHoldNoCanary($"apply plan.json --output {output} (stderr)", result.Stderr);
+        }
+    }
+
     [Fact]
     public async Task ASecretThatStraddlesTheCutOfAnErrorMessage_ShowsNoPartOfIt()
     {

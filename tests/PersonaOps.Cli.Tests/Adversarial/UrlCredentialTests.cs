@@ -62,7 +62,7 @@ public sealed class UrlCredentialTests
 
     private const string LivePersona = """
         {"data": [{"persona_id": "p0000000c0ac", "persona_name": "Coach", "persona_type": "user", "system_prompt": "You coach people.",
-          "layers": {"llm": {"model": "my-llm", "base_url": "https://tenant:CANARY-live-pass-9@llm.example.com/v1?api_key=CANARY-live-query-10"}}}],
+          "layers": {"llm": {"model": "my-llm", "base_url": "https://tenant:CANARY-live-pass-9@llm.example.com/v1?api_key=CANARY-live-query-10&sig=z9q"}}}],
          "total_count": 1}
         """;
 
@@ -83,11 +83,16 @@ public sealed class UrlCredentialTests
             plan.Stdout.ShouldContain("llm.example.com");
             (plan.Stdout + plan.Stderr).ShouldNotContain("CANARY", Case.Insensitive, plan.Stdout);
             File.ReadAllText(Path.Combine(project.Root, $"plan-{output}.json")).ShouldNotContain("CANARY", Case.Insensitive);
+
+            // A credential too short for the redactor (which masks values of 6 characters or more) is stripped as a URL's.
+            plan.Stdout.ShouldNotContain("z9q");
+            File.ReadAllText(Path.Combine(project.Root, $"plan-{output}.json")).ShouldNotContain("z9q");
         }
 
         var show = await CliRunner.RunAsync(project.Root, env, "show", "plan-text.json");
         show.ExitCode.ShouldBe(0, show.Stderr);
         show.Stdout.ShouldNotContain("CANARY", Case.Insensitive);
+        show.Stdout.ShouldNotContain("z9q");
 
         var import = await CliRunner.RunAsync(project.Root, env, "import", "--all", "--out", "imported");
         import.ExitCode.ShouldBe(0, import.Stderr);
@@ -95,6 +100,7 @@ public sealed class UrlCredentialTests
         import.Stderr.ShouldContain("layers.llm.base_url left out: it carries credentials");
         var manifest = File.ReadAllText(Directory.GetFiles(Path.Combine(project.Root, "imported")).Single());
         manifest.ShouldNotContain("CANARY", Case.Insensitive);
+        manifest.ShouldNotContain("z9q");
         manifest.ShouldNotContain("base_url");
     }
 }

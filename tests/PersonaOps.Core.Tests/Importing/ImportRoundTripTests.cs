@@ -125,6 +125,57 @@ public sealed class ImportRoundTripTests
     }
 
     [Fact]
+    public void TheManifest_ReadsAsAPersonWouldWriteIt_AndHidesNothing()
+    {
+        var live = Live("p0000000000a", "Coach", "You coach.\n  Indented.\n\n", p =>
+        {
+            p["document_tags"] = new JsonArray("a", "b");
+            p["layers"] = new JsonObject
+            {
+                ["llm"] = new JsonObject
+                {
+                    ["model"] = "m",
+                    ["extra_body"] = new JsonObject { ["stop"] = new JsonArray("\n", "END"), ["bidi"] = "abc\u202edef", ["empty"] = new JsonObject(), [new string('k', 1100)] = 1 },
+                    ["tools"] = new JsonArray(new JsonObject { ["type"] = "function", ["function"] = new JsonObject { ["name"] = "lookup", ["description"] = "Look up." } }),
+                },
+            };
+        });
+
+        var yaml = RoundTrip([live]).Single().Yaml;
+
+        yaml.ShouldBe($$"""
+            # Imported from Tavus persona p0000000000a by personaops import.
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: coach
+              id: p0000000000a
+            spec:
+              persona_name: Coach
+              system_prompt: |+
+                You coach.
+                  Indented.
+
+              document_tags: [a, b]
+              layers:
+                llm:
+                  model: m
+                  extra_body:
+                    stop: ["\n", END]
+                    bidi: "abc\u202Edef"
+                    empty: {}
+                    ? {{new string('k', 1100)}}
+                    : 1
+                  tools:
+                    - type: function
+                      function:
+                        name: lookup
+                        description: Look up.
+
+            """.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public void NullInsideFreeFormObjects_SurvivesAsNull()
     {
         var live = Live("p0000000000a", "Coach", more: p => p["layers"] = new JsonObject
@@ -196,6 +247,23 @@ public sealed class ImportRoundTripTests
     {
         var imported = RoundTrip([Live("p0000000000a", "Coach", "First."), Live("p0000000000b", "Coach", "Second.")]);
         imported.Select(m => m.Name).ShouldBe(["coach", "coach-2"]);
+    }
+
+    [Theory]
+    [InlineData("persona_name", 0xD800)]
+    [InlineData("system_prompt", 0xDC00)]
+    public void TextThatIsNotUnicode_IsRefusedWithAReason_ForNoFileCanHoldIt(string field, int surrogate)
+    {
+        // Built here: an attribute's strings are stored as UTF-8, which cannot hold a lone surrogate either.
+        var live = Live("p0000000000a", "Coach");
+        live[field] = $"half a character {(char)surrogate} here";
+        live["layers"] = new JsonObject { ["llm"] = new JsonObject { ["extra_body"] = new JsonObject { ["k\ud83d"] = 1 } } };
+
+        var reason = Importer.Refusal(live).ShouldNotBeNull();
+        reason.ShouldContain("persona p0000000000a");
+        reason.ShouldContain("lone surrogate");
+        reason.ShouldContain(field);
+        Should.Throw<ArgumentException>(() => Importer.Import([live]));
     }
 
     [Fact]
