@@ -196,14 +196,23 @@ public static class Planner
         IReadOnlyList<string> outside = [], conflicts = [];
         if (@base?.Spec is { } baseSpec && @base.Ensure != Ensure.Absent)
         {
-            patch = new JsonPatchDocument([.. patch.Operations, .. ThreeWay.RemovedSecrets(manifest, @base, live, patch, manifest.Ignore)]);
             var baseTarget = new PersonaDiff(manifest.Ignore, environment, rotateSecrets: false, schema, key).Target(live, baseSpec, schema.Spec);
             (outside, conflicts) = ThreeWay.Attribute(patch, live, target, baseTarget);
+
+            // Secrets the change removes that live hides: this change's own, so added after attribution.
+            patch = new JsonPatchDocument([.. patch.Operations, .. ThreeWay.RemovedSecrets(manifest, @base, live, patch, manifest.Ignore)]);
         }
+
         var fieldChanges = patch.Operations.Select(op =>
         {
             var present = op.Path.TryResolve(live, out var before);
             var secret = IsSecret(op.Path, schema);
+            if (secret && !present && op.Op == PatchOp.Remove)
+            {
+                // A secret Tavus hides, removed: one is set, though its value cannot be shown.
+                before = JsonValue.Create(Secrets.Sensitive);
+            }
+
             return new FieldChange(op.Path.Text, Mask(before, op.Path, schema), op.Op == PatchOp.Remove ? null : Mask(op.Value, op.Path, schema), secret)
             {
                 BeforeIsNull = present && before is null,

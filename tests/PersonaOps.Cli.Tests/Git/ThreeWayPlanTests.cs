@@ -187,4 +187,51 @@ public sealed class ThreeWayPlanTests
         same.ExitCode.ShouldBe(0, same.Stderr);
         Prompt(repo, "Coach").ShouldBe("You coach kindly.");
     }
+
+    [Theory]
+    [InlineData(PersonaOps.Sandbox.SecretReadBack.Echo)]
+    [InlineData(PersonaOps.Sandbox.SecretReadBack.Mask)]
+    [InlineData(PersonaOps.Sandbox.SecretReadBack.Omit)]
+    public async Task ASecretAddedOrReReferenced_IsSent_WhateverTavusReturnsForSecrets(PersonaOps.Sandbox.SecretReadBack secrets)
+    {
+        using var repo = new TempRepository();
+        using var store = new PersonaStore(Path.Combine(repo.Root, "..", Path.GetFileName(repo.Root) + "-served.db"));
+        var api = new PersonaOps.Sandbox.Api.SandboxApi(store, new PersonaOps.Sandbox.SandboxOptions { ApiKey = "served-key", Secrets = secrets });
+        await using var server = await PersonaOps.Sandbox.Hosting.SandboxServer.StartAsync(api, 0);
+        var env = new Dictionary<string, string>
+        {
+            ["TAVUS_API_KEY"] = "served-key",
+            ["TAVUS_API_URL"] = server.BaseAddress.ToString(),
+            ["KEY_A"] = "sk-first-0123456789",
+            ["KEY_B"] = "sk-second-0123456789",
+        };
+        string WithKey(string? reference) => Manifest("coach", "Coach", "You coach.") + "\n  layers:\n    llm:\n      model: m\n" + (reference is null ? "" : $"      api_key: {reference}\n");
+        string LiveKey() => store.List("user", 10, 0).Page.Single().Body["layers"]!["llm"]!["api_key"]?.GetValue<string>() ?? "(none)";
+
+        repo.Write("personas/coach.yaml", WithKey(null));
+        var before = repo.Commit("no key");
+        (await CliRunner.RunAsync(repo.Root, env, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+
+        repo.Write("personas/coach.yaml", WithKey("${env:KEY_A}"));
+        var added = await CliRunner.RunAsync(repo.Root, env, "apply", "--auto-approve", "--base", before);
+        added.ExitCode.ShouldBe(0, added.Stdout + added.Stderr);
+        added.Stdout.ShouldContain("1 to change");
+        LiveKey().ShouldBe("sk-first-0123456789");
+        var withA = repo.Commit("key A");
+
+        repo.Write("personas/coach.yaml", WithKey("${env:KEY_B}"));
+        var rereferenced = await CliRunner.RunAsync(repo.Root, env, "apply", "--auto-approve", "--base", withA);
+        rereferenced.ExitCode.ShouldBe(0, rereferenced.Stdout + rereferenced.Stderr);
+        LiveKey().ShouldBe("sk-second-0123456789");
+        var withB = repo.Commit("key B");
+
+        var unchanged = await CliRunner.RunAsync(repo.Root, env, "plan", "--base", withB, "--detailed-exitcode");
+        unchanged.ExitCode.ShouldBe(0, "an unchanged secret reference is not sent again: " + unchanged.Stdout);
+
+        repo.Write("personas/coach.yaml", WithKey(null));
+        var removed = await CliRunner.RunAsync(repo.Root, env, "apply", "--auto-approve", "--base", withB);
+        removed.ExitCode.ShouldBe(0, removed.Stdout + removed.Stderr);
+        LiveKey().ShouldBe("(none)");
+        (added.Stdout + added.Stderr + rereferenced.Stdout + rereferenced.Stderr + removed.Stdout + removed.Stderr).ShouldNotContain("sk-first-0123456789");
+    }
 }
