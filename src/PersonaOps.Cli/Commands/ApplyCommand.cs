@@ -18,6 +18,7 @@ internal static class ApplyCommand
 {
     private static readonly Option<bool> AutoApprove = new("--auto-approve") { Description = "Apply without asking; needed where no one can answer (CI)." };
     private static readonly Option<bool> Force = new("--force") { Description = "Overwrite personas with unpublished PAL Maker changes (sends ?force=true)." };
+    private static readonly Option<bool> OverwriteOutsideChanges = new("--overwrite-outside-changes") { Description = "Apply a three-way plan (--base) that has conflicts, setting those fields to Git's value over the edits made outside PersonaOps." };
 
     /// <summary>What apply's report renders to.</summary>
     private static readonly OutputFormats<ApplyReport> Formats = new OutputFormats<ApplyReport>()
@@ -32,15 +33,19 @@ internal static class ApplyCommand
         Workflow.AddTo(command);
         command.Options.Add(AutoApprove);
         command.Options.Add(Force);
+        command.Options.Add(OverwriteOutsideChanges);
         command.Options.Add(Output);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), new ApplyOptions(parseResult.GetValue(AutoApprove), parseResult.GetValue(Force), Formats.Chosen(parseResult, Output)), cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), new ApplyOptions(parseResult.GetValue(AutoApprove), parseResult.GetValue(Force), Formats.Chosen(parseResult, Output)) { OverwriteOutsideChanges = parseResult.GetValue(OverwriteOutsideChanges) }, cancellationToken));
         return command;
     }
 
     /// <param name="Output">How the report is rendered, from <see cref="Formats"/>.</param>
     private sealed record ApplyOptions(bool AutoApprove, bool Force, OutputFormat<ApplyReport> Output)
     {
+        /// <summary>Apply a plan with conflicts, Git's value winning over the outside edit.</summary>
+        public bool OverwriteOutsideChanges { get; init; }
+
         /// <summary>In JSON, stdout carries the report alone: no plan, no question, no line per change.</summary>
         public bool Json => Output.Name == "json";
 
@@ -84,6 +89,11 @@ internal static class ApplyCommand
         if (!options.Json)
         {
             io.Out.Write(PlanTextRenderer.Render(plan, arguments.Color, arguments.Verbose));
+        }
+
+        if (RefuseConflicts(io, plan, options))
+        {
+            return ExitCodes.Error;
         }
 
         if (!plan.HasChanges)
@@ -151,6 +161,29 @@ internal static class ApplyCommand
         return (null, ExitCodes.StalePlan);
     }
 
+    /// <summary>
+    /// A three-way plan with conflicts is not applied blind: a field changed by the change and, differently,
+    /// outside PersonaOps is someone's edit that would be lost. True (after naming each) unless
+    /// --overwrite-outside-changes says Git's value wins.
+    /// </summary>
+    private static bool RefuseConflicts(IOContext io, Plan plan, ApplyOptions options)
+    {
+        var conflicted = plan.Conflicted.ToArray();
+        if (conflicted.Length == 0 || options.OverwriteOutsideChanges)
+        {
+            return false;
+        }
+
+        io.Error.WriteLine($"personaops: error: the plan has conflicts: {conflicted.Sum(p => p.Conflicts.Count)} field(s) were changed by this change and also outside PersonaOps since the base {ThreeWayView.Base(plan)}, to another value. Nothing was applied.");
+        foreach (var entry in ThreeWayView.Conflicts(plan))
+        {
+            io.Error.WriteLine($"  - {entry.Address} ({entry.File}): {string.Join(", ", entry.Fields)}");
+        }
+
+        io.Error.WriteLine("personaops: adopt the outside edits into the manifests (personaops drift --adopt), or apply with --overwrite-outside-changes to set Git's values over them.");
+        return true;
+    }
+
     /// <summary>The API adapter of every kind apply may change, by kind.</summary>
     private static Dictionary<string, IResourceApi> Apis(params IResourceApi[] apis) => apis.ToDictionary(a => a.Kind, StringComparer.Ordinal);
 
@@ -196,6 +229,28 @@ internal static class ApplyCommand
         {
             // plan --out never writes one; a file that holds errors was not made to be applied.
             io.Error.WriteLine($"personaops: error: {planFile} records {plan.Errors.Count} manifest(s) that could not be planned, so it cannot be applied; fix them and make a new plan. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
+        if (arguments.Base is { } revision)
+        {
+            // The saved plan was computed against its own base; another one makes it another plan.
+            var named = GitRevisionFiles.Commit(arguments.Root, io.CurrentDirectory, revision);
+            if (named.Error is not null)
+            {
+                io.Error.WriteLine($"personaops: error: {named.Error} Nothing was applied.");
+                return ExitCodes.Error;
+            }
+
+            if (named.Commit != plan.Base)
+            {
+                io.Error.WriteLine($"personaops: error: {planFile} was planned {(plan.Base is null ? "without a base" : $"against the base {ThreeWayView.Base(plan)}")}, but --base names {TextEscape.Control(revision)} ({named.Commit![..12]}); nothing was applied. Make the plan with the base you mean.");
+                return ExitCodes.StalePlan;
+            }
+        }
+
+        if (RefuseConflicts(io, plan, options))
+        {
             return ExitCodes.Error;
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PersonaOps.Core.Diagnostics;
 using PersonaOps.Core.Manifests;
 using PersonaOps.Core.Planning;
+using PersonaOps.Core.Rendering;
 using PersonaOps.Core.Resolving;
 using PersonaOps.Core.Validation;
 using PersonaOps.Tavus;
@@ -21,7 +22,8 @@ internal sealed record WorkflowArguments(
     bool RotateSecrets,
     bool Color,
     bool Verbose,
-    RequestLimits Limits);
+    RequestLimits Limits,
+    string? Base = null);
 
 /// <summary>How long one API request may take, how often a failed one is retried, and how large an answer may be.</summary>
 internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries, int MaxResponseMiB = 16)
@@ -45,6 +47,12 @@ internal static class Workflow
     public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file, even in CI or with TAVUS_API_KEY set (PERSONAOPS_SANDBOX names the file when no key is set).", HelpName = "file" };
     public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL); needs TAVUS_API_KEY, and without it is an error. Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
     public static readonly Option<int> Parallelism = new Option<int>("--parallelism") { Description = "Requests in flight at once, 1 to 64.", HelpName = "count", DefaultValueFactory = _ => 8 }.InRange(1, 64);
+    public static readonly Option<string?> Base = new("--base")
+    {
+        Description = "A Git revision holding the manifests as they were last applied (a pull request's base, the commit before a merge, main): the plan then tells this change apart from edits made outside PersonaOps since (which apply reverts) and from conflicts between the two, follows renames, and sends secrets added or re-referenced since.",
+        HelpName = "revision",
+    };
+
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
     public static readonly Option<int> Timeout = new Option<int>("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds }.InRange(1, 600, "seconds");
     public static readonly Option<int> MaxRetries = new Option<int>("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries }.InRange(0, 20);
@@ -69,6 +77,7 @@ internal static class Workflow
         AddApiOptions(command);
         command.Options.Add(Parallelism);
         command.Options.Add(RotateSecrets);
+        command.Options.Add(Base);
     }
 
     public static WorkflowArguments Arguments(IOContext io, ParseResult parseResult) => new(
@@ -81,7 +90,8 @@ internal static class Workflow
         parseResult.GetValue(RotateSecrets),
         io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)),
         parseResult.GetValue(GlobalOptions.Verbose),
-        Limits(parseResult));
+        Limits(parseResult),
+        parseResult.GetValue(Base));
 
     /// <summary>
     /// Reads and validates the manifests, then resolves them (<see cref="DesiredResolver"/>): the environment
@@ -173,10 +183,49 @@ internal static class Workflow
                 io.Redactor.Add(io.Environment(name));
             }
 
-            return new LoadedManifests(everything, selected);
+            return LoadBase(io, arguments, out var selectedBase) ? new LoadedManifests(everything, selected) { Base = selectedBase } : null;
         }
 
-        return new LoadedManifests(resolved, null);
+        return LoadBase(io, arguments, out var planBase) ? new LoadedManifests(resolved, null) { Base = planBase } : null;
+    }
+
+    /// <summary>
+    /// With --base, the manifests at that revision, read from Git and resolved as the head's are (secrets
+    /// stay references: only which variable a secret names is compared). A base manifest that no longer
+    /// reads or resolves is left out with a warning, and its persona is planned two-way. False (after saying
+    /// why) when the revision cannot be read.
+    /// </summary>
+    private static bool LoadBase(IOContext io, WorkflowArguments arguments, out PlanBase? planBase)
+    {
+        planBase = null;
+        if (arguments.Base is not { } revision)
+        {
+            return true;
+        }
+
+        var read = GitRevisionFiles.Read(arguments.Root, io.CurrentDirectory, revision, arguments.Paths);
+        if (read.Error is not null)
+        {
+            io.Error.WriteLine($"personaops: error: {read.Error} Nothing was sent to the API.");
+            return false;
+        }
+
+        var validated = ManifestValidator.Validate(read.Files);
+        var resolved = DesiredResolver.Resolve(validated.Manifests, io.Environment, requireSecrets: false);
+        var unusable = read.Diagnostics.Concat(validated.Diagnostics).Concat(resolved.Diagnostics).Where(d => d.IsError).Select(d => d.File).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var file in unusable)
+        {
+            io.Error.WriteLine(TextEscape.Control($"personaops: warning: {file} at the base {revision} does not read as valid manifests today; its personas are planned without a base."));
+        }
+
+        var failed = resolved.Diagnostics.Where(d => d.IsError).Select(d => d.Address).ToHashSet(StringComparer.Ordinal);
+        planBase = new PlanBase(read.Commit!, [.. resolved.Resources.Where(r => !failed.Contains(r.Address))]);
+        if (arguments.Verbose)
+        {
+            io.Error.WriteLine($"personaops: the base {TextEscape.Control(revision)} is commit {read.Commit}, with {planBase.Resources.Count} manifest(s)");
+        }
+
+        return true;
     }
 
     /// <summary>Chooses the target and says which on stderr. Null (and a message) when none can be chosen.</summary>
@@ -273,7 +322,7 @@ internal static class Workflow
         }
 
         clock.Restart();
-        var plan = manifests.Narrow(Planner.Create(target.Plan, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets }));
+        var plan = manifests.Narrow(Planner.Create(target.Plan, manifests.Resolved, live, io.Environment, new PlanOptions { RotateSecrets = arguments.RotateSecrets, Base = manifests.Base }));
 
         // A known secret (TAVUS_API_KEY, a secret field's variable, a secret the account returned) is shown
         // nowhere, even where a live persona holds it in a field that is not secret; it is sent nowhere but
@@ -382,6 +431,9 @@ internal static class Workflow
 /// </summary>
 internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<string>? Selected)
 {
+    /// <summary>The manifests at --base, for a three-way plan; null without --base.</summary>
+    public PlanBase? Base { get; init; }
+
     /// <summary>
     /// <paramref name="plan"/>, made from every manifest, with only the manifests named and their errors, plus
     /// every two-manifests-one-persona error (PO5003): it is reported on the second manifest, which may be one
@@ -391,6 +443,7 @@ internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<stri
     {
         Personas = [.. plan.Personas.Where(p => Selected.Contains(p.Address))],
         Errors = [.. plan.Errors.Where(e => (e.Address is { } address && Selected.Contains(address)) || e.Code == DiagnosticCatalog.ClaimedTwice.Code)],
+        Unmanaged = [],
     };
 }
 

@@ -88,7 +88,11 @@ public static class ApplyPreparation
             return $"persona {persona.LiveId} is no longer in the account";
         }
 
-        var check = patch.Apply(current);
+        // A secret Tavus does not return cannot be seen to remove: Tavus holds it, so its removal is sent,
+        // and left out of this local check (a three-way plan removes one its change dropped).
+        var schema = (Kinds.KindRegistry.Default.Named(persona.Kind) ?? Kinds.PersonaKind.Descriptor).Schema;
+        var visible = new JsonPatchDocument(patch.Operations.Where(op => !(op.Op == PatchOp.Remove && schema.At(op.Path)?.IsWriteOnly == true && !op.Path.TryResolve(current, out _))));
+        var check = visible.Apply(current);
         return check.Succeeded ? null : $"the planned patch does not apply to the live persona ({check.Error}); nothing was sent. Make a new plan.";
     }
 

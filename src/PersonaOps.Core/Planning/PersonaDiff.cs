@@ -15,7 +15,7 @@ namespace PersonaOps.Core.Planning;
 /// compared as sets (tools matched by function name, with function.description, which Tavus does not
 /// return, compared only when it comes back); secrets are compared only when the API echoes them.
 /// </summary>
-internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets, KindSchema schema, PlanKey planKey)
+internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string, string?> environment, bool rotateSecrets, KindSchema schema, PlanKey planKey, IReadOnlySet<string>? sendSecrets = null)
 {
     public List<string> Notes { get; } = [];
 
@@ -119,9 +119,10 @@ internal sealed class PersonaDiff(IReadOnlyList<JsonPointer> ignore, Func<string
         var liveText = live is JsonValue lv && lv.GetValueKind() == JsonValueKind.String ? lv.GetValue<string>() : null;
 
         bool send;
-        if (rotateSecrets || !liveParentExists)
+        if (rotateSecrets || !liveParentExists || sendSecrets?.Contains(pointer.Text) == true)
         {
-            // Asked to rotate, or the layer holding the secret does not exist live yet: it cannot be set.
+            // Asked to rotate, the layer holding the secret does not exist live yet (it cannot be set), or
+            // the change adds the secret or changes its reference (a three-way plan knows that from its base).
             send = true;
         }
         else if (liveText is null || liveText.Length == 0 || Planning.Secrets.IsMask(liveText))

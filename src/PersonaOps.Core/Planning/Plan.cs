@@ -57,6 +57,18 @@ public sealed record PersonaPlan(
     /// match: worth showing even when nothing else changes, since "no changes" cannot be proven for them.
     /// </summary>
     public IReadOnlyList<string> UncomparableSecrets { get; init; } = [];
+
+    /// <summary>
+    /// With a base (three-way plan): the fields (JSON Pointers into spec) that live changed since the base
+    /// while this change leaves them as they were; applying reverts those edits made outside PersonaOps.
+    /// </summary>
+    public IReadOnlyList<string> OutsideChanges { get; init; } = [];
+
+    /// <summary>With a base: the fields this change sets that live also changed since the base, to another value.</summary>
+    public IReadOnlyList<string> Conflicts { get; init; } = [];
+
+    /// <summary>With a base: the name the live persona carries, which this change renames (the base's persona_name).</summary>
+    public string? RenamedFrom { get; init; }
 }
 
 /// <summary>
@@ -83,6 +95,15 @@ public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IR
     public int ToDelete => Personas.Count(p => p.Action == PlanAction.Delete);
 
     public bool HasChanges => ToAdd + ToChange + ToDelete > 0;
+
+    /// <summary>The revision of the base manifests of a three-way plan (<c>--base</c>), or null.</summary>
+    public string? Base { get; init; }
+
+    /// <summary>With a base: the manifests of the base that the head no longer has. Nothing is deleted for them.</summary>
+    public IReadOnlyList<UnmanagedResource> Unmanaged { get; init; } = [];
+
+    /// <summary>The personas whose plan has conflicts: apply refuses them unless told to overwrite.</summary>
+    public IEnumerable<PersonaPlan> Conflicted => Personas.Where(p => p.Conflicts.Count > 0);
 
     /// <summary>
     /// The plan file's seal (<see cref="PlanKey.Seal"/>): its fingerprint keyed by the account's plan key,

@@ -22,10 +22,12 @@ public static class PlanDocument
             ["tool"] = "personaops",
             ["target"] = plan.Target,
             ["account"] = plan.Account,
+            ["base"] = plan.Base,
             ["summary"] = new JsonObject { ["add"] = plan.ToAdd, ["change"] = plan.ToChange, ["delete"] = plan.ToDelete },
             ["applyable"] = plan.HasChanges && plan.Errors.Count == 0,
             ["personas"] = personas,
             ["errors"] = ErrorsJson(plan),
+            ["unmanaged"] = UnmanagedJson(plan),
         };
         body["plan_fingerprint"] = Fingerprint(plan);
         if (plan.Seal is not null)
@@ -35,6 +37,11 @@ public static class PlanDocument
 
         return body;
     }
+
+    private static JsonArray UnmanagedJson(Plan plan) =>
+        new JsonArray(plan.Unmanaged.Select(u => (JsonNode?)new JsonObject { ["address"] = u.Address, ["file"] = u.File, ["live_id"] = u.LiveId }).ToArray());
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
     private static JsonArray ErrorsJson(Plan plan) =>
         new JsonArray(plan.Errors.Select(e => (JsonNode?)new JsonObject
@@ -73,6 +80,9 @@ public static class PlanDocument
         }).ToArray()),
         ["notes"] = new JsonArray(p.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
         ["uncomparable_secrets"] = new JsonArray(p.UncomparableSecrets.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+        ["outside_changes"] = Strings(p.OutsideChanges),
+        ["conflicts"] = Strings(p.Conflicts),
+        ["renamed_from"] = p.RenamedFrom,
     };
 
     /// <summary>One shown change; a JSON null, which a null node cannot tell from absence, is flagged.</summary>
@@ -116,6 +126,8 @@ public static class PlanDocument
         {
             ["target"] = plan.Target,
             ["account"] = plan.Account,
+            ["base"] = plan.Base,
+            ["unmanaged"] = UnmanagedJson(plan),
             ["personas"] = new JsonArray(plan.Personas.Select(p =>
             {
                 var reviewed = PersonaJson(p);
@@ -214,6 +226,9 @@ public static class PlanDocument
                     UncomparableSecrets = (p["uncomparable_secrets"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
                     Kind = p["kind"]?.GetValue<string>() ?? Kinds.PersonaKind.Identity.Kind,
                     Reason = p["reason"]?.GetValue<string>(),
+                    OutsideChanges = (p["outside_changes"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
+                    Conflicts = (p["conflicts"]?.AsArray() ?? []).Select(n => n!.GetValue<string>()).ToArray(),
+                    RenamedFrom = p["renamed_from"]?.GetValue<string>(),
                 });
                 if ((kinds ?? Kinds.KindRegistry.Default).Named(personas[^1].Kind) is not { } kind)
                 {
@@ -222,7 +237,7 @@ public static class PlanDocument
                 }
 
                 // Every path it shows is a JSON Pointer (a forged one would stop show half-way).
-                foreach (var path in personas[^1].Changes.Select(c => c.Path).Concat(personas[^1].UncomparableSecrets))
+                foreach (var path in personas[^1].Changes.Select(c => c.Path).Concat(personas[^1].UncomparableSecrets).Concat(personas[^1].OutsideChanges).Concat(personas[^1].Conflicts))
                 {
                     _ = JsonPointer.Parse(path);
                 }
@@ -237,7 +252,12 @@ public static class PlanDocument
             }
 
             var errors = (root["errors"]?.AsArray() ?? []).Select(ParseError).ToArray();
-            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors) { Account = root["account"]?.GetValue<string>() };
+            plan = new Plan(root["target"]!.GetValue<string>(), personas, errors)
+            {
+                Account = root["account"]?.GetValue<string>(),
+                Base = root["base"]?.GetValue<string>(),
+                Unmanaged = (root["unmanaged"]?.AsArray() ?? []).Select(u => new UnmanagedResource(u!["address"]!.GetValue<string>(), u["file"]!.GetValue<string>(), u["live_id"]?.GetValue<string>())).ToArray(),
+            };
             if (!verifyFingerprint)
             {
                 error = null;

@@ -13,6 +13,9 @@ public sealed record PlanOptions
 {
     /// <summary>Send every secret again even where it cannot be compared.</summary>
     public bool RotateSecrets { get; init; }
+
+    /// <summary>The manifests as last reconciled, for a three-way plan (<see cref="ThreeWay"/>); null: two-way.</summary>
+    public PlanBase? Base { get; init; }
 }
 
 /// <summary>
@@ -44,6 +47,7 @@ public static class Planner
         options ??= new PlanOptions();
         var resources = desired.Resources;
         var indexes = resources.Select(r => r.Kind).Distinct().ToDictionary(k => k, k => new LiveIndex(k, live(k)));
+        var pairs = options.Base is { } planBase ? ThreeWay.Pair(resources, planBase.Resources) : new Dictionary<DesiredResource, DesiredResource>();
 
         // Identity first, in manifest order (a live resource claimed twice is an error on the second claim),
         // then each resource's diff on every core: each touches only its own manifest and live document.
@@ -53,7 +57,7 @@ public static class Planner
         {
             var resource = resources[i];
             var kind = resource.Kind;
-            var error = Identify(resource, indexes[kind], out var current);
+            var error = Identify(resource, pairs.GetValueOrDefault(resource), indexes[kind], out var current);
             if (error is null && current is not null && kind.Identity.Id(current) is { } liveId)
             {
                 if (claimed.TryGetValue((kind, liveId), out var other))
@@ -75,14 +79,29 @@ public static class Planner
         {
             if (resolved[i].Error is null)
             {
-                planned[i] = PlanOne(resources[i], resolved[i].Current, environment, options, schema ?? resources[i].Kind.Schema, target.Key);
+                planned[i] = PlanOne(resources[i], pairs.GetValueOrDefault(resources[i]), resolved[i].Current, environment, options, schema ?? resources[i].Kind.Schema, target.Key);
             }
         });
 
         var personas = planned.OfType<PersonaPlan>().ToList();
         var errors = desired.Diagnostics.Where(d => d.IsError).Concat(resolved.Select(r => r.Error).OfType<Diagnostic>()).ToList();
-        return new Plan(target.Description, personas, errors) { Account = target.Account };
+        return new Plan(target.Description, personas, errors)
+        {
+            Account = target.Account,
+            Base = options.Base?.Revision,
+            Unmanaged = options.Base is { } removedFrom ? Unmanaged(ThreeWay.Removed(removedFrom.Resources, pairs), indexes) : [],
+        };
     }
+
+    /// <summary>The base's manifests that the head no longer has, each with the live resource it managed, if one can be told.</summary>
+    private static UnmanagedResource[] Unmanaged(IReadOnlyList<DesiredResource> removed, Dictionary<ResourceKind, LiveIndex> indexes) =>
+        removed.Where(r => r.Ensure != Ensure.Absent).Select(r =>
+        {
+            var index = indexes.GetValueOrDefault(r.Kind);
+            var live = r.Id is { } id ? index?.ById.GetValueOrDefault(id)
+                : r.PersonaName is { } name && index?.ByName.GetValueOrDefault(name) is [var only] ? only : null;
+            return new UnmanagedResource(r.Address, r.File, live is null ? r.Id : r.Kind.Identity.Id(live));
+        }).ToArray();
 
     /// <summary>One kind's live resources by id and by name.</summary>
     private sealed class LiveIndex
@@ -109,7 +128,12 @@ public static class Planner
     }
 
     /// <summary>The live resource a resource manages: metadata.id, else the one of its kind with its resolved name, else none.</summary>
-    private static Diagnostic? Identify(DesiredResource resource, LiveIndex live, out JsonObject? current)
+    /// <remarks>
+    /// With a base: a manifest whose resolved name changed since the base (and that pins no id) manages the
+    /// one live resource carrying the base's name, when none carries the new one: a rename, not a second
+    /// resource beside the first.
+    /// </remarks>
+    private static Diagnostic? Identify(DesiredResource resource, DesiredResource? @base, LiveIndex live, out JsonObject? current)
     {
         current = null;
         var kind = resource.Kind;
@@ -132,6 +156,11 @@ public static class Planner
         }
 
         var matches = live.ByName.TryGetValue(name, out var named) ? named : [];
+        if (matches.Count == 0 && @base is { Id: null, PersonaName: { } before } && before != name && live.ByName.TryGetValue(before, out var renamed) && renamed.Count == 1)
+        {
+            matches = renamed;
+        }
+
         if (matches.Count > 1)
         {
             return resource.At(DiagnosticCatalog.AmbiguousPersonaName, "/spec/" + kind.Identity.NameField,
@@ -142,7 +171,7 @@ public static class Planner
         return null;
     }
 
-    private static PersonaPlan PlanOne(DesiredResource manifest, JsonObject? live, Func<string, string?> environment, PlanOptions options, KindSchema schema, PlanKey key)
+    private static PersonaPlan PlanOne(DesiredResource manifest, DesiredResource? @base, JsonObject? live, Func<string, string?> environment, PlanOptions options, KindSchema schema, PlanKey key)
     {
         var fingerprint = live is null ? null : key.Document(live);
         if (manifest.Ensure == Ensure.Absent)
@@ -153,7 +182,7 @@ public static class Planner
         }
 
         var desired = manifest.Spec!; // resolved once; read, never changed
-        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets, schema, key);
+        var diff = new PersonaDiff(manifest.Ignore, environment, options.RotateSecrets, schema, key, @base is null ? null : ThreeWay.ChangedSecrets(manifest, @base));
         if (live is null)
         {
             diff.BindSecretsForCreate(desired);
@@ -164,19 +193,39 @@ public static class Planner
 
         var target = diff.Target(live, desired, schema.Spec);
         var patch = PatchGenerator.Create(live, target, new PatchPolicy { ArrayMode = _ => ArrayDiffMode.Whole });
+        IReadOnlyList<string> outside = [], conflicts = [];
+        if (@base?.Spec is { } baseSpec && @base.Ensure != Ensure.Absent)
+        {
+            var baseTarget = new PersonaDiff(manifest.Ignore, environment, rotateSecrets: false, schema, key).Target(live, baseSpec, schema.Spec);
+            (outside, conflicts) = ThreeWay.Attribute(patch, live, target, baseTarget);
+
+            // Secrets the change removes that live hides: this change's own, so added after attribution.
+            patch = new JsonPatchDocument([.. patch.Operations, .. ThreeWay.RemovedSecrets(manifest, @base, live, patch, manifest.Ignore)]);
+        }
+
         var fieldChanges = patch.Operations.Select(op =>
         {
             var present = op.Path.TryResolve(live, out var before);
             var secret = IsSecret(op.Path, schema);
+            if (secret && !present && op.Op == PatchOp.Remove)
+            {
+                // A secret Tavus hides, removed: one is set, though its value cannot be shown.
+                before = JsonValue.Create(Secrets.Sensitive);
+            }
+
             return new FieldChange(op.Path.Text, Mask(before, op.Path, schema), op.Op == PatchOp.Remove ? null : Mask(op.Value, op.Path, schema), secret)
             {
                 BeforeIsNull = present && before is null,
                 AfterIsNull = op.Op != PatchOp.Remove && op.Value is null,
             };
         }).ToArray();
+        var renamedFrom = @base?.PersonaName is { } before && before != manifest.PersonaName && live is not null && manifest.Kind.Identity.Name(live) == before ? before : null;
         return Plan(manifest, live, patch.Count == 0 ? PlanAction.NoOp : PlanAction.Update, patch, null, fieldChanges, diff.Secrets, fingerprint, diff.Notes) with
         {
             UncomparableSecrets = diff.UncomparableSecrets,
+            OutsideChanges = outside,
+            Conflicts = conflicts,
+            RenamedFrom = renamedFrom,
         };
     }
 

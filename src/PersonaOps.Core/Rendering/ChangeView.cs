@@ -46,6 +46,11 @@ public static class ChangeView
             _ => ("will be deleted", LineMark.Remove),
         };
         lines.Add(ViewLine.Of(0, LineMark.None, $"# {where} {verb}", SegmentStyle.Heading));
+        if (persona.RenamedFrom is { } before)
+        {
+            lines.Add(ViewLine.Of(2, LineMark.None, TextEscape.Control($"# renamed: the live persona named '{before}' in the base is renamed, not created again"), SegmentStyle.Comment));
+        }
+
         lines.Add(ViewLine.Of(2, mark, $"{TextEscape.Control(persona.Kind)} \"{TextEscape.Control(persona.Name)}\" {{"));
         if (persona.Action == PlanAction.Delete && persona.Changes.Count == 0)
         {
@@ -66,6 +71,11 @@ public static class ChangeView
         for (var i = 0; i < persona.Changes.Count; i++)
         {
             var change = persona.Changes[i];
+            if (ThreeWayView.FieldNote(persona, change.Path) is { } note)
+            {
+                diff.Lines.Add(ViewLine.Of(FieldIndent, LineMark.None, note, SegmentStyle.Comment));
+            }
+
             diff.Field(FieldIndent, labels[i], pad, change.Before, change.After, schema.At(JsonPointer.Parse(change.Path)), change.Sensitive, change.BeforeIsNull, change.AfterIsNull);
         }
 

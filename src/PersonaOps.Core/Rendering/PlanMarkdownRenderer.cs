@@ -51,6 +51,7 @@ public static class PlanMarkdownRenderer
             head.Append(voice == ChangeVoice.Plan ? "### PersonaOps plan: no changes\n\n" : "### PersonaOps drift: none\n\n");
             head.Append($"The personas on {Code(plan.Target)} match the manifests ({Count(plan.Personas.Count, "persona")}).\n");
             head.Append(Provenance(context));
+            head.Append(ThreeWaySections(plan));
         }
         else
         {
@@ -64,6 +65,7 @@ public static class PlanMarkdownRenderer
 
             head.Append($"Target {Code(plan.Target)}; {Count(plan.Personas.Count - changing.Length, "persona")} unchanged.\n");
             head.Append(Provenance(context));
+            head.Append(ThreeWaySections(plan));
             head.Append(DeletionWarning(changing, voice));
             head.Append(Table(changing, voice));
         }
@@ -131,6 +133,54 @@ public static class PlanMarkdownRenderer
             (null, _) => $"\nComputed in {run}.\n",
             _ => $"\nComputed for {commit} in {run}.\n",
         };
+    }
+
+    /// <summary>
+    /// A three-way plan's conflicts, outside changes and manifests no longer managed, above the fold: a
+    /// reviewer must see that apply would overwrite someone's dashboard edit before expanding anything. Each
+    /// list is capped at <see cref="TableRows"/> personas, the rest counted.
+    /// </summary>
+    private static string ThreeWaySections(Plan plan)
+    {
+        if (plan.Base is null)
+        {
+            return "";
+        }
+
+        var based = Code(ThreeWayView.Base(plan));
+        var text = new StringBuilder($"\nThree-way plan against the base {based}: this change, edits made outside PersonaOps since then, and conflicts.\n");
+        text.Append(List(ThreeWayView.Conflicts(plan), "CAUTION",
+            $"**Conflicts**: these fields were changed by this pull request and also outside PersonaOps since {based}, to another value. `personaops apply` refuses this plan unless `--overwrite-outside-changes` is given, which keeps Git's value:"));
+        text.Append(List(ThreeWayView.OutsideChanges(plan), "WARNING",
+            $"**Outside changes**: these fields were edited outside PersonaOps (in the dashboard, say) since {based}, and this pull request leaves them alone. Applying reverts them to what Git holds; to keep them, adopt them with `personaops drift --adopt`:"));
+        text.Append(List(ThreeWayView.Unmanaged(plan), "NOTE",
+            $"**No longer managed**: these manifests were in {based} and are gone from Git. Nothing is deleted; to delete a persona, keep its manifest with `metadata.ensure: absent`:"));
+        return text.ToString();
+    }
+
+    private static string List(IReadOnlyList<ThreeWayView.Entry> entries, string kind, string heading)
+    {
+        if (entries.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder($"\n> [!{kind}]\n> {heading}\n");
+        foreach (var entry in entries.Take(TableRows))
+        {
+            var id = entry.LiveId is null ? "" : $" ({Code(entry.LiveId)})";
+            // The summary names at most ten fields, each at most 120 characters: the block below shows them whole.
+            var fields = entry.Fields.Take(10).Select(f => Code(f.Length > 120 ? f[..(char.IsHighSurrogate(f[119]) ? 119 : 120)] + "…" : f));
+            var more = entry.Fields.Count > 10 ? $", and {entry.Fields.Count - 10} more" : "";
+            text.Append($"> - {Code(entry.Address)}{id}{(entry.Fields.Count == 0 ? "" : ": " + string.Join(", ", fields) + more)}\n");
+        }
+
+        if (entries.Count > TableRows)
+        {
+            text.Append($"> - and {entries.Count - TableRows} more personas; the saved plan lists them all.\n");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Every persona the plan deletes, above the fold: a deletion must not hide in a collapsed block.</summary>
