@@ -469,10 +469,13 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
             throw new TavusApiException(status, $"{method} {PathOnly(path)} answered {status} with an empty body where JSON was expected");
         }
 
-        return ParseBounded(json, out var problem)
-            ?? throw new TavusApiException(status, problem == Problem.TooManyValues
-                ? $"{method} {PathOnly(path)} answered {status} with more than {connection.MaxJsonValues} JSON values, the most PersonaOps reads from one answer; nothing was read from it."
-                : $"{method} {PathOnly(path)} answered {status} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+        return ParseBounded(json, out var problem, out var defect)
+            ?? throw new TavusApiException(status, problem switch
+            {
+                Problem.TooManyValues => $"{method} {PathOnly(path)} answered {status} with more than {connection.MaxJsonValues} JSON values, the most PersonaOps reads from one answer; nothing was read from it.",
+                Problem.Defect => $"{method} {PathOnly(path)} answered {status} with {defect}; nothing was read from it.",
+                _ => $"{method} {PathOnly(path)} answered {status} with a body that is not JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})",
+            });
     }
 
     private enum Problem
@@ -480,6 +483,7 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         None,
         NotJson,
         TooManyValues,
+        Defect,
     }
 
     /// <summary>The body as UTF-8 JSON: the bytes read (no copy), or, for a body in another charset, re-encoded.</summary>
@@ -496,24 +500,24 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
     }
 
     /// <summary>
-    /// The JSON document in <paramref name="json"/>, or null (<paramref name="problem"/> says why): its values
-    /// are counted first, without building anything, and a document of more than
-    /// <see cref="TavusConnection.MaxJsonValues"/> is never built.
+    /// The JSON document in <paramref name="json"/>, or null (<paramref name="problem"/> says why, and
+    /// <paramref name="defect"/> what): it is scanned first, without building anything, and a document of
+    /// more than <see cref="TavusConnection.MaxJsonValues"/>, or one holding a key twice in an object or text
+    /// that is not Unicode, is never built (either would fail later, wherever it happened to be read).
     /// </summary>
-    private JsonNode? ParseBounded(ArraySegment<byte> json, out Problem problem)
+    private JsonNode? ParseBounded(ArraySegment<byte> json, out Problem problem) => ParseBounded(json, out problem, out _);
+
+    private JsonNode? ParseBounded(ArraySegment<byte> json, out Problem problem, out string? defect)
     {
         problem = Problem.None;
+        defect = null;
         try
         {
-            var reader = new Utf8JsonReader(json);
-            var values = 0;
-            while (reader.Read())
+            if (JsonDefects.Find(json, connection.MaxJsonValues) is { } found)
             {
-                if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.Comment) && ++values > connection.MaxJsonValues)
-                {
-                    problem = Problem.TooManyValues;
-                    return null;
-                }
+                problem = found.Kind == JsonDefectKind.TooManyValues ? Problem.TooManyValues : Problem.Defect;
+                defect = found.Description;
+                return null;
             }
 
             return JsonNode.Parse(json);
@@ -613,7 +617,8 @@ public sealed partial class TavusClient(HttpClient http, TavusConnection connect
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text);
+            // A reason is read only from a body that holds no defect (a key twice, text that is not Unicode).
+            node = JsonDefects.Find(Encoding.UTF8.GetBytes(text)) is null ? JsonNode.Parse(text) : null;
         }
         catch (JsonException)
         {

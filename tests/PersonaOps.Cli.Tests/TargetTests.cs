@@ -48,6 +48,39 @@ public sealed class TargetTests
         server.Requests.ShouldBeEmpty();
     }
 
+    /// <summary>
+    /// A key an HTTP header cannot carry as it is: a secret pasted with its line end (GitHub keeps it), a
+    /// space, a character beyond ASCII. Refused before any request, naming the variable, never the key.
+    /// </summary>
+    [Theory]
+    [InlineData("tvs-key-5f1e\n")]
+    [InlineData("tvs-key-5f1e\r\n")]
+    [InlineData(" tvs-key-5f1e")]
+    [InlineData("tvs-key 5f1e")]
+    [InlineData("tvs-key-5f1e\t")]
+    [InlineData("tvs-kéy-5f1e")]
+    public async Task AKeyAHeaderCannotCarry_IsRefused_BeforeAnyRequest(string key)
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", EmptyListing));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", TempProject.Manifest());
+        var made = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = server.BaseAddress.ToString() }, "plan", "--out", "plan.json");
+        made.ExitCode.ShouldBe(0, made.Stderr);
+        var before = server.Requests.Count;
+        foreach (var args in new[] { new[] { "plan" }, ["drift"], ["apply", "--auto-approve"], ["apply", "plan.json"], ["import", "--all", "--out", "imported"] })
+        {
+            var result = await CliRunner.RunAsync(project.Root, new Dictionary<string, string> { ["TAVUS_API_KEY"] = key, ["TAVUS_API_URL"] = server.BaseAddress.ToString() }, args);
+
+            result.ExitCode.ShouldBe(1, $"{args[0]}: {result.Stderr}");
+            result.Stderr.ShouldNotContain("internal error");
+            result.Stderr.ShouldContain("TAVUS_API_KEY holds", Case.Sensitive, result.Stderr);
+            result.Stderr.ShouldNotContain("5f1e");
+            result.Stdout.ShouldBeEmpty();
+        }
+
+        server.Requests.Count.ShouldBe(before);
+    }
+
     [Fact]
     public async Task WithAKeyAndNoUrl_TheDefaultTavusApiIsNamed()
     {

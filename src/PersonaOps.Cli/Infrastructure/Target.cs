@@ -62,6 +62,12 @@ internal sealed class Target : IDisposable
         if (sandboxOption is null && !string.IsNullOrEmpty(key))
         {
             url ??= DefaultUrl;
+            if (KeyProblem(key) is { } problem)
+            {
+                error = $"TAVUS_API_KEY holds {problem}, which an API key does not (a secret saved with its line end, say); set it to the key alone. Nothing was sent.";
+                return null;
+            }
+
             // Credentials first, judged as text: a URL that does not even parse is never quoted with them.
             if (Core.Manifests.UrlCredentials.Find(url) is { } credential)
             {
@@ -142,6 +148,34 @@ internal sealed class Target : IDisposable
     }
 
     public void Dispose() => _store?.Dispose();
+
+    /// <summary>
+    /// What in <paramref name="key"/> no API key holds and an HTTP header cannot carry as it is, or null: a
+    /// line break (the header would not be sent at all), other whitespace (trimmed in transit, so the key sent
+    /// is not the one plans are keyed by), a control or non-ASCII character. Said without quoting the key.
+    /// </summary>
+    private static string? KeyProblem(string key)
+    {
+        foreach (var c in key)
+        {
+            if (c is '\r' or '\n')
+            {
+                return "a line break";
+            }
+
+            if (char.IsWhiteSpace(c))
+            {
+                return "a space or tab";
+            }
+
+            if (c < '\u0021' || c > '\u007e')
+            {
+                return "a control character or one beyond ASCII";
+            }
+        }
+
+        return null;
+    }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

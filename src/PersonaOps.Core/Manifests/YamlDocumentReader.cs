@@ -298,6 +298,12 @@ public static partial class YamlDocumentReader
                             return Fail(DiagnosticCatalog.UnsupportedYaml, keyPosition, "mapping keys must be plain strings; a sequence, mapping or alias cannot be a key.");
                         }
 
+                        if (keyScalar is { Value: "<<", Style: ScalarStyle.Plain } && keyScalar.Tag.IsEmpty)
+                        {
+                            return Fail(DiagnosticCatalog.UnsupportedYaml, keyPosition,
+                                "'<<' is a merge key, which YAML 1.2 does not have: PersonaOps would not merge the values, it would send a member named '<<'. Write the values out, or quote the key (\"<<\") for a member of that name.");
+                        }
+
                         parser.MoveNext();
                         var key = new ScalarNode(keyPosition, keyScalar.Value, null) { Complete = true };
                         if (seen.TryGetValue(key.Value, out var first))
@@ -396,7 +402,7 @@ public static partial class YamlDocumentReader
         var json = ResolvePlain(value, out var valid);
         if (!valid)
         {
-            error = $"'{value}' is not a number JSON can hold (no infinity or NaN); quote it to make it a string.";
+            error = $"'{value}' is not a number JSON can hold (no infinity, NaN, or integer beyond 28 digits); quote it to make it a string.";
         }
 
         _ = position;
@@ -435,23 +441,22 @@ public static partial class YamlDocumentReader
             return null;
         }
 
-        if (value.StartsWith("0x", StringComparison.Ordinal) && value.Length > 2 &&
-            long.TryParse(value.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
+        // Unsigned, as YAML means them: 0x8000000000000000 is 2^63, not the negative number two's complement gives.
+        var radix = value.StartsWith("0x", StringComparison.Ordinal) ? 16 : value.StartsWith("0o", StringComparison.Ordinal) ? 8 : 0;
+        if (radix > 0 && value.Length > 2 && value.AsSpan(2).IndexOfAnyExcept(radix == 16 ? "0123456789abcdefABCDEF" : "01234567") < 0)
         {
-            return JsonValue.Create(hex);
-        }
+            var number = System.Numerics.BigInteger.Zero;
+            foreach (var digit in value.AsSpan(2))
+            {
+                number = (number * radix) + (char.IsAsciiDigit(digit) ? digit - '0' : (digit | 0x20) - 'a' + 10);
+                if (number > (System.Numerics.BigInteger)decimal.MaxValue)
+                {
+                    valid = false;
+                    return null;
+                }
+            }
 
-        if (value.StartsWith("0o", StringComparison.Ordinal) && value.Length > 2 && value.AsSpan(2).IndexOfAnyExceptInRange('0', '7') < 0)
-        {
-            try
-            {
-                return JsonValue.Create(Convert.ToInt64(value[2..], 8));
-            }
-            catch (OverflowException)
-            {
-                valid = false;
-                return null;
-            }
+            return number <= long.MaxValue ? JsonValue.Create((long)number) : JsonValue.Create((decimal)number);
         }
 
         if (FloatPattern().IsMatch(value))

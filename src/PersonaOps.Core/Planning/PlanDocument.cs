@@ -170,6 +170,13 @@ public static class PlanDocument
         JsonObject root;
         try
         {
+            // A key twice or text that is not Unicode would fail wherever it happened to be read.
+            if (JsonDefects.Find(System.Text.Encoding.UTF8.GetBytes(json), maxDepth: Rendering.JsonText.MaxDepth) is { } defect)
+            {
+                error = $"the plan file cannot be read: {defect.Description}";
+                return false;
+            }
+
             // A plan file is a JSON object that says it is PersonaOps's; anything else (a manifest, another
             // tool's JSON) is refused as such, not reported by whatever it happens to fail on.
             if (JsonNode.Parse(json, documentOptions: Rendering.JsonText.Reading) is not JsonObject parsed || parsed["tool"] is not JsonValue tool || !tool.TryGetValue<string>(out var name) || name != "personaops")

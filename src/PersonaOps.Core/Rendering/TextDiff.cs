@@ -44,11 +44,23 @@ internal static class TextDiff
             (before.EndsWith('\n') ? b : a).Add(NoLineBreak);
         }
 
-        // One row a chunk, each ended by a line break, so that an empty row is a row.
-        static string Joined(List<string> rows) => string.Concat(rows.Select(r => r + "\n"));
-        var chunker = new CustomFunctionChunker(text => text.Length == 0 ? [] : text[..^1].Split('\n'));
-        var diff = InlineDiffBuilder.Diff(Joined(a), Joined(b), ignoreWhiteSpace: false, ignoreCase: false, chunker);
-        var lines = diff.Lines.Select(line => line.Type switch
+        IEnumerable<(string Text, ChangeType Type)> rows;
+        if (Bounded(a, b) is var (prefix, suffix))
+        {
+            rows = a.Take(prefix).Select(r => (r, ChangeType.Unchanged))
+                .Concat(a.Skip(prefix).Take(a.Count - prefix - suffix).Select(r => (r, ChangeType.Deleted)))
+                .Concat(b.Skip(prefix).Take(b.Count - prefix - suffix).Select(r => (r, ChangeType.Inserted)))
+                .Concat(a.Skip(a.Count - suffix).Select(r => (r, ChangeType.Unchanged)));
+        }
+        else
+        {
+            // One row a chunk, each ended by a line break, so that an empty row is a row.
+            static string Joined(List<string> rows) => string.Concat(rows.Select(r => r + "\n"));
+            var chunker = new CustomFunctionChunker(text => text.Length == 0 ? [] : text[..^1].Split('\n'));
+            rows = InlineDiffBuilder.Diff(Joined(a), Joined(b), ignoreWhiteSpace: false, ignoreCase: false, chunker).Lines.Select(l => (l.Text, l.Type));
+        }
+
+        var lines = rows.Select(line => line.Type switch
         {
             ChangeType.Inserted => ViewLine.Of(indent, LineMark.Add, TextEscape.Changed(line.Text, endsLine: true)),
             ChangeType.Deleted => ViewLine.Of(indent, LineMark.Remove, TextEscape.Changed(line.Text, endsLine: true)),
@@ -58,24 +70,71 @@ internal static class TextDiff
     }
 
     /// <summary>
+    /// Items (words, lines, elements) between the common start and end of two sequences beyond which no
+    /// diff is computed: DiffPlex's Myers diff takes time (N + M) x D, quadratic for two long sequences that
+    /// differ throughout (two rewritten 690 KB prompts took 74 s), and a manifest may hold 4 MiB, a lying
+    /// server 16 MiB. Beyond it the middle is shown removed whole, then added whole: every change is still
+    /// shown, in linear time.
+    /// </summary>
+    internal const int Budget = 50_000;
+
+    /// <summary>
+    /// The lengths of the common start and end of <paramref name="a"/> and <paramref name="b"/> (not
+    /// overlapping) when what lies between them is beyond <see cref="Budget"/>; null when a diff may be computed.
+    /// </summary>
+    internal static (int Prefix, int Suffix)? Bounded(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (a.Count + b.Count <= Budget)
+        {
+            return null;
+        }
+
+        var prefix = 0;
+        while (prefix < a.Count && prefix < b.Count && a[prefix] == b[prefix])
+        {
+            prefix++;
+        }
+
+        var suffix = 0;
+        while (suffix < a.Count - prefix && suffix < b.Count - prefix && a[a.Count - 1 - suffix] == b[b.Count - 1 - suffix])
+        {
+            suffix++;
+        }
+
+        return a.Count + b.Count - (2 * (prefix + suffix)) > Budget ? (prefix, suffix) : null;
+    }
+
+    /// <summary>
     /// A word diff of two one-line strings: the words of both in order, removed ones as <c>[-...-]</c> and
     /// added ones as <c>{+...+}</c> (git's plain word-diff notation, readable without colour), wrapped at
     /// word boundaries; a line holding a change is marked changed.
     /// </summary>
     public static IEnumerable<ViewLine> Words(string before, string after, int indent)
     {
-        var diff = Differ.Instance.CreateDiffs(before, after, ignoreWhiteSpace: false, ignoreCase: false, new CustomFunctionChunker(Tokens));
         var pieces = new List<(string Text, SegmentStyle Style)>();
-        var at = 0;
-        foreach (var block in diff.DiffBlocks)
+        var (old, @new) = (Tokens(before), Tokens(after));
+        if (Bounded(old, @new) is var (prefix, suffix))
         {
-            pieces.AddRange(diff.PiecesOld.Skip(at).Take(block.DeleteStartA - at).Select(p => (p, SegmentStyle.Plain)));
-            pieces.AddRange(diff.PiecesOld.Skip(block.DeleteStartA).Take(block.DeleteCountA).Select(p => (p, SegmentStyle.Deleted)));
-            pieces.AddRange(diff.PiecesNew.Skip(block.InsertStartB).Take(block.InsertCountB).Select(p => (p, SegmentStyle.Inserted)));
-            at = block.DeleteStartA + block.DeleteCountA;
+            pieces.AddRange(old.Take(prefix).Select(p => (p, SegmentStyle.Plain)));
+            pieces.AddRange(old.Skip(prefix).Take(old.Length - prefix - suffix).Select(p => (p, SegmentStyle.Deleted)));
+            pieces.AddRange(@new.Skip(prefix).Take(@new.Length - prefix - suffix).Select(p => (p, SegmentStyle.Inserted)));
+            pieces.AddRange(old.Skip(old.Length - suffix).Select(p => (p, SegmentStyle.Plain)));
+        }
+        else
+        {
+            var diff = Differ.Instance.CreateDiffs(before, after, ignoreWhiteSpace: false, ignoreCase: false, new CustomFunctionChunker(Tokens));
+            var at = 0;
+            foreach (var block in diff.DiffBlocks)
+            {
+                pieces.AddRange(diff.PiecesOld.Skip(at).Take(block.DeleteStartA - at).Select(p => (p, SegmentStyle.Plain)));
+                pieces.AddRange(diff.PiecesOld.Skip(block.DeleteStartA).Take(block.DeleteCountA).Select(p => (p, SegmentStyle.Deleted)));
+                pieces.AddRange(diff.PiecesNew.Skip(block.InsertStartB).Take(block.InsertCountB).Select(p => (p, SegmentStyle.Inserted)));
+                at = block.DeleteStartA + block.DeleteCountA;
+            }
+
+            pieces.AddRange(diff.PiecesOld.Skip(at).Select(p => (p, SegmentStyle.Plain)));
         }
 
-        pieces.AddRange(diff.PiecesOld.Skip(at).Select(p => (p, SegmentStyle.Plain)));
         pieces = Coalesce(pieces);
 
         var lines = new List<ViewLine>();
@@ -265,10 +324,14 @@ internal static class ArrayAlignment
     {
         var a = before.Select(CanonicalJson.Serialize).ToArray();
         var b = after.Select(CanonicalJson.Serialize).ToArray();
-        var diff = Differ.Instance.CreateDiffs(string.Join('\n', a), string.Join('\n', b), ignoreWhiteSpace: false, ignoreCase: false, new CustomFunctionChunker(text => text.Length == 0 ? [] : text.Split('\n')));
         var i = 0;
         var j = 0;
-        foreach (var block in a.Length == 0 || b.Length == 0 ? [] : diff.DiffBlocks)
+
+        // Beyond the diff's budget, elements pair by position (TextDiff.Budget): every difference still shows.
+        var blocks = a.Length == 0 || b.Length == 0 || TextDiff.Bounded(a, b) is not null
+            ? []
+            : Differ.Instance.CreateDiffs(string.Join('\n', a), string.Join('\n', b), ignoreWhiteSpace: false, ignoreCase: false, new CustomFunctionChunker(text => text.Length == 0 ? [] : text.Split('\n'))).DiffBlocks;
+        foreach (var block in blocks)
         {
             for (; i < block.DeleteStartA; i++, j++)
             {

@@ -388,6 +388,12 @@ public sealed class SandboxApi
 
         try
         {
+            if (Core.JsonPatch.JsonDefects.Find(body, maxDepth: 128) is { } defect)
+            {
+                error = $"Bad Request. The body is {defect.Description}.";
+                return null;
+            }
+
             return JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 128 });
         }
         catch (JsonException)
