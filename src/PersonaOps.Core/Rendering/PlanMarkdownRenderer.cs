@@ -297,7 +297,9 @@ public static class PlanMarkdownRenderer
         var shown = 0;
         foreach (var (address, note) in notes)
         {
-            var line = $"- <code>{Html(address)}</code>: {Html(note)}\n";
+            // In code, like every other text of the comment that may hold the server's words (a live field's
+            // name): GitHub links no @mention or #reference there, entity-escaped or not.
+            var line = $"- <code>{Html(address)}</code>: {Code(note)}\n";
             if (text.Length + line.Length > budget - 200)
             {
                 break;
