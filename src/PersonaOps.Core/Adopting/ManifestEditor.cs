@@ -235,12 +235,15 @@ public static class ManifestEditor
             var keep = HeaderChomping(span.Start) == '+';
             var contentStart = header < 0 ? span.End : header + 1;
             var contentEnd = keep ? span.End : LastContentLineEnd(contentStart, span.End);
+            var newKeep = value is JsonValue k && k.GetValueKind() == JsonValueKind.String && k.GetValue<string>().EndsWith("\n\n", StringComparison.Ordinal);
             if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String || !IsLiteralSafe(v.GetValue<string>()) || header < 0)
             {
                 // Not text a literal block can hold: the scalar in double quotes, the line breaks after it kept.
                 return Splice(span.Start, ContentEnd(span), ScalarIn(SourceStyle.DoubleQuoted, value));
             }
 
+            // Kept final breaks take the blank lines after the block too: they would read as more of them.
+            contentEnd = newKeep ? span.End : contentEnd;
             var s = v.GetValue<string>();
             var indent = ContentIndent(contentStart, contentEnd) ?? (map.KeySpanAt(path.Text) is { } key ? Column(key.Start) + Step : Step);
             var body = s.TrimEnd('\n');
