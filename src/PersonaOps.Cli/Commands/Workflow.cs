@@ -173,10 +173,10 @@ internal static class Workflow
                 io.Redactor.Add(io.Environment(name));
             }
 
-            return new LoadedManifests(everything, selected);
+            return new LoadedManifests(everything, selected) { Files = read.Files };
         }
 
-        return new LoadedManifests(resolved, null);
+        return new LoadedManifests(resolved, null) { Files = read.Files };
     }
 
     /// <summary>Chooses the target and says which on stderr. Null (and a message) when none can be chosen.</summary>
@@ -240,7 +240,7 @@ internal static class Workflow
         {
             if (await PlanAsync(io, arguments, manifests!, target, client, cancellationToken) is { } planned)
             {
-                run = new PlannedRun(target, services, client, planned.Plan, planned.Live);
+                run = new PlannedRun(target, services, client, planned.Plan, planned.Live) { Manifests = manifests };
             }
 
             return run;
@@ -382,6 +382,9 @@ internal static class Workflow
 /// </summary>
 internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<string>? Selected)
 {
+    /// <summary>The manifest files as read, bytes and display paths: what drift --adopt rewrites.</summary>
+    public IReadOnlyList<SourceFile> Files { get; init; } = [];
+
     /// <summary>
     /// <paramref name="plan"/>, made from every manifest, with only the manifests named and their errors, plus
     /// every two-manifests-one-persona error (PO5003): it is reported on the second manifest, which may be one
@@ -406,6 +409,9 @@ internal sealed class PlannedRun(Target target, ServiceProvider services, TavusC
 
     /// <summary>The personas the plan was made from.</summary>
     public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live => live;
+
+    /// <summary>The manifests the plan was made from, with the files they were read from.</summary>
+    public LoadedManifests? Manifests { get; init; }
 
     public async ValueTask DisposeAsync()
     {
