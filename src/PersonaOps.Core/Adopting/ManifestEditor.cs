@@ -245,7 +245,9 @@ public static class ManifestEditor
             // Kept final breaks take the blank lines after the block too: they would read as more of them.
             contentEnd = newKeep ? span.End : contentEnd;
             var s = v.GetValue<string>();
-            var indent = ContentIndent(contentStart, contentEnd) ?? (map.KeySpanAt(path.Text) is { } key ? Column(key.Start) + Step : Step);
+            var parentIndent = map.KeySpanAt(path.Text) is { } key ? Column(key.Start) : 0;
+            var indicator = IndentationIndicator(span.Start);
+            var indent = indicator is { } explicitIndent ? parentIndent + explicitIndent : ContentIndent(contentStart, contentEnd) ?? parentIndent + Step;
             var body = s.TrimEnd('\n');
             var breaks = s.Length - body.Length;
             var content = new StringBuilder();
@@ -274,6 +276,19 @@ public static class ManifestEditor
             var chomp = breaks switch { 0 => "-", 1 => "", _ => "+" };
             var edited = text[..span.Start] + "|" + chomp + digit + text[indicatorEnd..contentStart] + newContent + text[contentEnd..];
             return edited;
+        }
+
+        private int? IndentationIndicator(int start)
+        {
+            for (var i = start + 1; i < text.Length && text[i] is '+' or '-' or (>= '1' and <= '9'); i++)
+            {
+                if (char.IsAsciiDigit(text[i]))
+                {
+                    return text[i] - '0';
+                }
+            }
+
+            return null;
         }
 
         private char HeaderChomping(int start)
