@@ -149,28 +149,25 @@ public static class DriftAdopter
                 continue;
             }
 
+            // And still be a valid manifest: a live value the schema refuses stays out of Git.
+            var validation = ManifestValidator.Validate([new SourceFile(file.Path, Encode(next, preamble, encoding))]);
+            if (validation.HasErrors)
+            {
+                var first = validation.Diagnostics.First(d => d.IsError);
+                left.Add(new LeftField(manifest.Address, file.Path, field, $"the live value would make the manifest invalid ({first.Code}: {first.Message})"));
+                continue;
+            }
+
             text = next;
             intended = expected;
             adopted.Add((manifest, field));
         }
 
-        if (adopted.Count == 0)
-        {
-            return null;
-        }
-
-        var bytes = preamble.Concat(encoding.GetBytes(text)).ToArray();
-        var validation = ManifestValidator.Validate([new SourceFile(file.Path, bytes)]);
-        if (validation.HasErrors)
-        {
-            var first = validation.Diagnostics.First(d => d.IsError);
-            left.AddRange(adopted.Select(a => new LeftField(a.Manifest.Address, file.Path, a.Field,
-                $"the file would no longer be a valid manifest ({first.Code}: {first.Message}); nothing was written to it")));
-            return null;
-        }
-
-        return new FileAdoption(file.Path, bytes, adopted.Select(a => a.Field).ToArray());
+        return adopted.Count == 0 ? null : new FileAdoption(file.Path, Encode(text, preamble, encoding), adopted.Select(a => a.Field).ToArray());
     }
+
+    private static byte[] Encode(string text, byte[] preamble, Encoding encoding) => [.. preamble, .. encoding.GetBytes(text)];
+
 
     /// <summary>The documents of a text as JSON, or null when it does not read.</summary>
     private static List<JsonNode?>? Read(string path, string text)

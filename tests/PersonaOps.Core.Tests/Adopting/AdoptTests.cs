@@ -358,6 +358,34 @@ public sealed class AdoptTests
     }
 
     [Fact]
+    public void A_live_value_that_would_make_the_manifest_invalid_is_left_and_the_rest_adopted()
+    {
+        var outcome = Adopt(Commented, Live(p =>
+        {
+            p["pipeline_mode"] = "not-a-mode";
+            p["context"] = "fine";
+        }));
+        outcome.Text.ShouldBe(Commented.Replace("  greeting: \"Hi there\"\n", "  greeting: \"Hi there\"\n  context: fine\n", StringComparison.Ordinal));
+        var left = outcome.Report.Left.Single();
+        left.Field.ShouldBe("pipeline_mode");
+        left.Reason.ShouldContain("would make the manifest invalid");
+    }
+
+    [Fact]
+    public void A_UTF16_file_is_written_back_in_UTF16_with_its_byte_order_mark()
+    {
+        var bytes = new byte[] { 0xFF, 0xFE }.Concat(Encoding.Unicode.GetBytes(Commented)).ToArray();
+        var file = new SourceFile(Path, bytes);
+        var validation = ManifestValidator.Validate([file]);
+        var live = Live(p => p["context"] = "Überall.");
+        var plan = Planner.Create(TestKeys.Target("test"), validation.Manifests, [live], _ => null);
+        var report = DriftAdopter.Adopt(plan, validation.Manifests, [live], [file], _ => false);
+        var written = report.Files.Single().Content.ToArray();
+        written.Take(2).ShouldBe(new byte[] { 0xFF, 0xFE });
+        Encoding.Unicode.GetString(written.AsSpan(2)).ShouldBe(Commented.Replace("  greeting: \"Hi there\"\n", "  greeting: \"Hi there\"\n  context: Überall.\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_persona_missing_live_or_marked_absent_is_reported_not_rewritten()
     {
         var text = Commented;
