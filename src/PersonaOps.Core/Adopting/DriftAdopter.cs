@@ -89,8 +89,19 @@ public static class DriftAdopter
                     continue;
                 }
 
+                if (!remove && HoldsCredentialedUrl(path, liveValue))
+                {
+                    left.Add(new LeftField(persona.Address, manifest.File, field, "the live URL carries credentials, which a manifest must not hold (PO3015); move them to a header in Tavus"));
+                    continue;
+                }
+
+                if (!remove && schema.At(path) is { Compare: CompareMode.Set, SetKey: { } setKey } && liveValue is JsonArray liveItems && written is JsonArray writtenItems)
+                {
+                    liveValue = WithDescriptions(liveItems, writtenItems, setKey);
+                }
+
                 var documentPath = JsonPointer.FromTokens(["spec", .. path.Tokens]);
-                var edit = remove ? DocumentEdit.Delete(documentPath) : DocumentEdit.Set(documentPath, Literal(liveValue));
+                var edit = remove ? DocumentEdit.Delete(documentPath) : DocumentEdit.Set(documentPath, OrderedLike(Literal(liveValue), written));
                 (edits.TryGetValue(manifest.File, out var list) ? list : edits[manifest.File] = []).Add((manifest, field, edit));
             }
         }
@@ -227,6 +238,42 @@ public static class DriftAdopter
         return document;
     }
 
+    /// <summary>
+    /// <paramref name="value"/> with its members in the order the manifest wrote them (<paramref name="written"/>),
+    /// members the manifest lacks after them in live's order, at every depth (list items by position).
+    /// </summary>
+    private static JsonNode? OrderedLike(JsonNode? value, JsonNode? written)
+    {
+        switch (value)
+        {
+            case JsonObject obj:
+                var before = written as JsonObject;
+                var ordered = new JsonObject();
+                foreach (var (key, child) in before ?? [])
+                {
+                    if (obj.TryGetPropertyValue(key, out var v))
+                    {
+                        ordered[key] = OrderedLike(v, child);
+                    }
+                }
+
+                foreach (var (key, child) in obj)
+                {
+                    if (!ordered.ContainsKey(key))
+                    {
+                        ordered[key] = OrderedLike(child, null);
+                    }
+                }
+
+                return ordered;
+            case JsonArray array:
+                var items = written as JsonArray;
+                return new JsonArray(array.Select((item, i) => OrderedLike(item, items is not null && i < items.Count ? items[i] : null)).ToArray());
+            default:
+                return value?.DeepClone();
+        }
+    }
+
     /// <summary>A live value as manifest text must hold it: a literal "${" is written "$${".</summary>
     private static JsonNode? Literal(JsonNode? value) => value switch
     {
@@ -244,12 +291,73 @@ public static class DriftAdopter
             return true;
         }
 
+        // The walk every reference rule uses (a header's value is a secret): over the value, placed at its path.
+        JsonNode? placed = value?.DeepClone();
+        for (var i = at.Tokens.Count - 1; i >= 0; i--)
+        {
+            placed = new JsonObject { [at.Tokens[i]] = placed };
+        }
+
+        var secret = false;
+        SpecStrings.Walk(placed, (_, _, isSecret) =>
+        {
+            secret |= isSecret;
+            return null;
+        }, schema.Spec);
+        if (secret)
+        {
+            return true;
+        }
+
         return value switch
         {
             JsonObject obj => obj.Any(p => HoldsSecretField(at.Append(p.Key), p.Value, schema)),
             JsonArray array => array.Select((item, i) => HoldsSecretField(at.Append(i), item, schema)).Any(x => x),
             _ => false,
         };
+    }
+
+    private static bool HoldsCredentialedUrl(JsonPointer at, JsonNode? value)
+    {
+        JsonNode? placed = value?.DeepClone();
+        for (var i = at.Tokens.Count - 1; i >= 0; i--)
+        {
+            placed = new JsonObject { [at.Tokens[i]] = placed };
+        }
+
+        var found = false;
+        SpecStrings.Walk(placed, (pointer, text, _) =>
+        {
+            found |= UrlCredentials.IsUrlField(pointer.LastToken) && UrlCredentials.Find(text) is not null;
+            return null;
+        });
+        return found;
+    }
+
+    /// <summary>
+    /// Tavus does not return a tool's function.description: a live tool without one keeps the description
+    /// the manifest's tool of the same key has, so adopting a changed list loses no text Git holds.
+    /// </summary>
+    private static JsonArray WithDescriptions(JsonArray live, JsonArray written, string setKey)
+    {
+        var key = JsonPointer.Parse(setKey);
+        var result = new JsonArray();
+        foreach (var item in live)
+        {
+            var copy = item?.DeepClone();
+            if (copy is JsonObject obj && obj["function"] is JsonObject function && !function.ContainsKey("description") && key.TryResolve(obj, out var id))
+            {
+                var match = written.OfType<JsonObject>().FirstOrDefault(w => key.TryResolve(w, out var k) && JsonEquality.DeepEquals(k, id));
+                if (match?["function"]?["description"] is { } description)
+                {
+                    function["description"] = description.DeepClone();
+                }
+            }
+
+            result.Add(copy);
+        }
+
+        return result;
     }
 
     private static bool HoldsReference(JsonNode? value) => HoldsText(value, text =>

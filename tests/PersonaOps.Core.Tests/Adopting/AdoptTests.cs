@@ -385,6 +385,74 @@ public sealed class AdoptTests
         Encoding.Unicode.GetString(written.AsSpan(2)).ShouldBe(Commented.Replace("  greeting: \"Hi there\"\n", "  greeting: \"Hi there\"\n  context: Überall.\n", StringComparison.Ordinal));
     }
 
+    private const string Tools = """
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: coach
+        spec:
+          persona_name: Coach
+          system_prompt: |
+            You coach.
+            Be kind.
+          pipeline_mode: full
+          default_replica_id: r1
+          layers:
+            llm:
+              model: my-model
+              tools:
+                - type: function
+                  function:
+                    name: log_run
+                    description: Logs a run the user describes.
+                    parameters:
+                      type: object
+                      properties:
+                        km:
+                          type: number
+        """;
+
+    [Fact]
+    public void A_tool_changed_live_keeps_the_description_Tavus_does_not_return()
+    {
+        var outcome = Adopt(Tools, Live(p =>
+        {
+            p.Remove("greeting");
+            p["layers"] = new JsonObject
+            {
+                ["llm"] = new JsonObject
+                {
+                    ["model"] = "my-model",
+                    ["tools"] = new JsonArray(new JsonObject
+                    {
+                        ["type"] = "function",
+                        ["function"] = new JsonObject
+                        {
+                            ["name"] = "log_run",
+                            ["parameters"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["miles"] = new JsonObject { ["type"] = "number" } } },
+                        },
+                    }),
+                },
+            };
+        }));
+        outcome.Text.ShouldBe(Tools.Replace(" km:\n", " miles:\n", StringComparison.Ordinal));
+        ShouldBeClean(outcome);
+    }
+
+    [Fact]
+    public void Headers_added_live_are_secrets_and_left()
+    {
+        var outcome = Adopt(Tools, Live(p =>
+        {
+            p.Remove("greeting");
+            p["layers"] = JsonNode.Parse("""{"llm": {"model": "my-model", "headers": {"X-Api-Key": "hdr-secret-77"}}}""");
+            p["layers"]!["llm"]!["tools"] = JsonNode.Parse("""[{"type": "function", "function": {"name": "log_run", "parameters": {"type": "object", "properties": {"km": {"type": "number"}}}}}]""");
+        }));
+        outcome.Report.Left.Single().Field.ShouldBe("layers.llm.headers.X-Api-Key");
+        outcome.Text.ShouldBe(Tools);
+        outcome.Report.Left.Single().ToString().ShouldNotContain("hdr-secret-77");
+    }
+
     [Fact]
     public void A_persona_missing_live_or_marked_absent_is_reported_not_rewritten()
     {
