@@ -69,7 +69,9 @@ public static class DriftAdopter
                 var path = operation.Path;
                 var field = FieldPath.Display(path);
                 var inLive = path.TryResolve(current, out var liveValue);
-                var remove = operation.Op == PatchOp.Add || !inLive || PersonaShape.IsEmptyOrAbsent(liveValue);
+                // Empty live equals absent for a field of the schema (as the plan reads it); inside a free-form
+                // value (extra_body, a tool's parameters) "" and {} are values like any other.
+                var remove = operation.Op == PatchOp.Add || !inLive || (PersonaShape.IsEmptyOrAbsent(liveValue) && IsDeclared(path, schema));
                 path.TryResolve(manifest.Spec, out var written);
                 if (HoldsSecretField(path, liveValue, schema) || HoldsSecretField(path, written, schema))
                 {
@@ -315,6 +317,23 @@ public static class DriftAdopter
             JsonArray array => array.Select((item, i) => HoldsSecretField(at.Append(i), item, schema)).Any(x => x),
             _ => false,
         };
+    }
+
+    /// <summary>Every token of the path names a member the schema declares (no free-form value on the way).</summary>
+    private static bool IsDeclared(JsonPointer path, KindSchema schema)
+    {
+        var field = schema.Spec;
+        foreach (var token in path.Tokens)
+        {
+            if (field.Member(token) is not { } member)
+            {
+                return false;
+            }
+
+            field = member;
+        }
+
+        return true;
     }
 
     private static bool HoldsCredentialedUrl(JsonPointer at, JsonNode? value)

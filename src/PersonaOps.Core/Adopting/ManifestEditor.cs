@@ -414,6 +414,11 @@ public static class ManifestEditor
         /// <summary>The index just after the line break that ends the line <paramref name="index"/> is on (the end of the text on the last line).</summary>
         private int LineEnd(int index)
         {
+            if (index > 0 && text[index - 1] == '\n')
+            {
+                return index; // a kept block's end: the line is already ended
+            }
+
             var newline = text.IndexOf('\n', index);
             return newline < 0 ? text.Length : newline + 1;
         }
@@ -424,6 +429,11 @@ public static class ManifestEditor
         private int ContentEnd(SourceSpan span)
         {
             var end = span.End;
+            if (span.EndsInKeptBlock)
+            {
+                return end; // its final breaks are its value
+            }
+
             while (end > span.Start && text[end - 1] is ' ' or '\t' or '\r' or '\n')
             {
                 end--;

@@ -85,4 +85,7 @@ public sealed record SourceSpan(int Start, int End, SourceStyle Style, bool InFl
     public bool IsCollection => Style is SourceStyle.BlockMapping or SourceStyle.FlowMapping or SourceStyle.BlockSequence or SourceStyle.FlowSequence;
 
     public bool IsBlockCollection => Style is SourceStyle.BlockMapping or SourceStyle.BlockSequence;
+
+    /// <summary>The text ends with a block scalar that keeps its final line breaks (<c>|+</c>): the breaks before <see cref="End"/> are its value.</summary>
+    public bool EndsInKeptBlock { get; init; }
 }

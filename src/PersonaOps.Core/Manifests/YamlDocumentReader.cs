@@ -34,7 +34,7 @@ public static partial class YamlDocumentReader
             parser.Consume<StreamStart>();
             while (parser.TryConsume<DocumentStart>(out var start))
             {
-                var builder = new TreeBuilder(file, diagnostics);
+                var builder = new TreeBuilder(file, text, diagnostics);
                 var root = builder.ReadNode(parser, depth: 1);
                 if (root is null && builder.Failed)
                 {
@@ -145,7 +145,7 @@ public static partial class YamlDocumentReader
         shared |= node.Anchored;
         if (!spanRecorded)
         {
-            map.AddSpan(pointer, new SourceSpan(node.StartIndex, node.EndIndex, node.Style, node.InFlow, shared, node.ContainsAnchor));
+            map.AddSpan(pointer, new SourceSpan(node.StartIndex, node.EndIndex, node.Style, node.InFlow, shared, node.ContainsAnchor) { EndsInKeptBlock = node.EndsInKeptBlock });
         }
 
         switch (node)
@@ -211,6 +211,9 @@ public static partial class YamlDocumentReader
 
         /// <summary>The node, or a value inside it, carries an anchor.</summary>
         public bool ContainsAnchor { get; set; }
+
+        /// <summary>The node's text ends with a block scalar that keeps its final line breaks (<c>|+</c>): they are its value.</summary>
+        public bool EndsInKeptBlock { get; set; }
     }
 
     private sealed class ScalarNode(SourcePosition start, string value, JsonNode? json) : Node(start)
@@ -247,7 +250,7 @@ public static partial class YamlDocumentReader
 
     private static int Index(Mark mark) => (int)Math.Clamp(mark.Index, 0, int.MaxValue);
 
-    private sealed class TreeBuilder(string file, List<Diagnostic> diagnostics)
+    private sealed class TreeBuilder(string file, string text, List<Diagnostic> diagnostics)
     {
         private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
         private long _expanded;
@@ -311,6 +314,7 @@ public static partial class YamlDocumentReader
                     {
                         Complete = true, StartIndex = Index(scalar.Start), EndIndex = Index(scalar.End), Style = StyleOf(scalar.Style), InFlow = _flow > 0,
                         Anchored = !scalar.Anchor.IsEmpty, ContainsAnchor = !scalar.Anchor.IsEmpty,
+                        EndsInKeptBlock = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded && KeepsBreaks(Index(scalar.Start)),
                     };
                     Remember(scalar.Anchor, node);
                     return node;
@@ -345,6 +349,7 @@ public static partial class YamlDocumentReader
                         node.Size += item.Size;
                         node.EndIndex = item.EndIndex;
                         node.ContainsAnchor |= item.ContainsAnchor;
+                        node.EndsInKeptBlock = !flow && item.EndsInKeptBlock;
                     }
 
                     _flow -= flow ? 1 : 0;
@@ -402,6 +407,7 @@ public static partial class YamlDocumentReader
                         node.Size += value.Size;
                         node.EndIndex = value.EndIndex;
                         node.ContainsAnchor |= value.ContainsAnchor;
+                        node.EndsInKeptBlock = !flow && value.EndsInKeptBlock;
                     }
 
                     _flow -= flow ? 1 : 0;
@@ -413,6 +419,20 @@ public static partial class YamlDocumentReader
                 default:
                     throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
             }
+        }
+
+        /// <summary>A block scalar's header at <paramref name="start"/> ('|' or '>') holds the keep indicator '+'.</summary>
+        private bool KeepsBreaks(int start)
+        {
+            for (var i = start + 1; i < text.Length && text[i] is '+' or '-' or (>= '1' and <= '9'); i++)
+            {
+                if (text[i] == '+')
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private bool Count(long nodes)
