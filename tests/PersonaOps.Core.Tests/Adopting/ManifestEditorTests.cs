@@ -56,6 +56,13 @@ public sealed class ManifestEditorTests
     }
 
     [Fact]
+    public void A_field_inserted_after_a_kept_block_leaves_its_final_breaks_to_it()
+    {
+        Set("spec:\n  m:\n    a: |+\n      x\n\n", "/spec/m/b", 1).ShouldBe("spec:\n  m:\n    a: |+\n      x\n\n    b: 1\n");
+        Delete("spec:\n  a: |+\n    x\n\n  b: 1\n", "/spec/a").ShouldBe("spec:\n  b: 1\n");
+    }
+
+    [Fact]
     public void A_block_header_keeps_its_indentation_indicator_and_comment()
     {
         Set("spec:\n  p: |2  # note\n     lead\n  q: 1\n", "/spec/p", "new\ntext\n").ShouldBe("spec:\n  p: |2  # note\n    new\n    text\n  q: 1\n");
