@@ -102,6 +102,25 @@ public static class DriftAdopter
                     liveValue = WithDescriptions(liveItems, writtenItems, setKey);
                 }
 
+                // A field metadata.ignore names keeps what the manifest says, even inside a value rewritten whole.
+                if (manifest.Ignore.Any(path.StartsWith))
+                {
+                    left.Add(new LeftField(persona.Address, manifest.File, field, "metadata.ignore names it, and adoption leaves such fields alone"));
+                    continue;
+                }
+
+                var ignored = manifest.Ignore.Where(i => i.StartsWith(path) && !i.Equals(path)).ToArray();
+                if (remove && ignored.Any(i => i.TryResolve(manifest.Spec, out _)))
+                {
+                    left.Add(new LeftField(persona.Address, manifest.File, field, "it holds a field metadata.ignore names, which adoption leaves alone; change it by hand"));
+                    continue;
+                }
+
+                if (!remove && ignored.Length > 0)
+                {
+                    liveValue = KeepIgnored(liveValue, path, ignored, manifest.Spec);
+                }
+
                 var documentPath = JsonPointer.FromTokens(["spec", .. path.Tokens]);
                 var edit = remove ? DocumentEdit.Delete(documentPath) : DocumentEdit.Set(documentPath, OrderedLike(Literal(liveValue), written));
                 (edits.TryGetValue(manifest.File, out var list) ? list : edits[manifest.File] = []).Add((manifest, field, edit));
@@ -317,6 +336,41 @@ public static class DriftAdopter
             JsonArray array => array.Select((item, i) => HoldsSecretField(at.Append(i), item, schema)).Any(x => x),
             _ => false,
         };
+    }
+
+    /// <summary>The live value at <paramref name="at"/> with each ignored field under it as the manifest has it (or without it).</summary>
+    private static JsonNode? KeepIgnored(JsonNode? value, JsonPointer at, IReadOnlyList<JsonPointer> ignored, JsonObject? spec)
+    {
+        var copy = value?.DeepClone();
+        foreach (var pointer in ignored)
+        {
+            var tokens = pointer.Tokens.Skip(at.Tokens.Count).ToArray();
+            var parent = copy;
+            for (var i = 0; i < tokens.Length - 1 && parent is JsonObject obj; i++)
+            {
+                if (obj[tokens[i]] is not JsonObject child)
+                {
+                    child = new JsonObject();
+                    obj[tokens[i]] = child;
+                }
+
+                parent = child;
+            }
+
+            if (parent is JsonObject target)
+            {
+                if (pointer.TryResolve(spec, out var kept))
+                {
+                    target[tokens[^1]] = kept?.DeepClone();
+                }
+                else
+                {
+                    target.Remove(tokens[^1]);
+                }
+            }
+        }
+
+        return copy;
     }
 
     /// <summary>Every token of the path names a member the schema declares (no free-form value on the way).</summary>

@@ -454,6 +454,44 @@ public sealed class AdoptTests
     }
 
     [Fact]
+    public void A_field_metadata_ignore_names_keeps_the_manifest_s_value_even_inside_a_value_rewritten_whole()
+    {
+        const string text = """
+            apiVersion: personaops/v1
+            kind: Persona
+            metadata:
+              name: coach
+              ignore: [/layers/llm/extra_body/seed, /context]
+            spec:
+              persona_name: Coach
+              system_prompt: |
+                You coach.
+                Be kind.
+              pipeline_mode: full
+              default_replica_id: r1
+              context: Git's.
+              layers:
+                llm:
+                  extra_body: {temperature: 0.5, seed: 1}
+            """;
+        var live = Live(p =>
+        {
+            p.Remove("greeting");
+            p["context"] = "Live's.";
+            p["layers"] = JsonNode.Parse("""{"llm": {"extra_body": {"temperature": 0.7, "seed": 99}}}""");
+        });
+        var file = new SourceFile(Path, Encoding.UTF8.GetBytes(text));
+        var validation = ManifestValidator.Validate([file]);
+        validation.HasErrors.ShouldBeFalse(string.Join("\n", validation.Diagnostics));
+        var plan = Planner.Create(TestKeys.Target("test"), validation.Manifests, [live], _ => null);
+        var report = DriftAdopter.Adopt(plan, validation.Manifests, [live], [file], _ => false);
+        var written = Encoding.UTF8.GetString(report.Files.Single().Content.Span);
+        written.ShouldContain("extra_body: {temperature: 0.7, seed: 1}");
+        written.ShouldContain("context: Git's.");
+        report.Left.ShouldAllBe(l => l.Reason.Contains("metadata.ignore", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_persona_missing_live_or_marked_absent_is_reported_not_rewritten()
     {
         var text = Commented;
