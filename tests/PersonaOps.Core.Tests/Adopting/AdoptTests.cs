@@ -492,6 +492,30 @@ public sealed class AdoptTests
     }
 
     [Fact]
+    public void Two_documents_of_one_file_both_drifted_are_both_adopted_in_place()
+    {
+        var text = Commented + "---\n" + Commented.Replace("name: coach", "name: other", StringComparison.Ordinal).Replace("\"Coach\"", "\"Other\"", StringComparison.Ordinal);
+        var coach = Live(p => p["system_prompt"] = "Coach prompt.\nTwo lines.\n");
+        var other = Live(p =>
+        {
+            p["persona_id"] = "p2";
+            p["persona_name"] = "Other";
+            p["context"] = "Other's context.";
+            p.Remove("greeting");
+        });
+        var file = new SourceFile(Path, Encoding.UTF8.GetBytes(text));
+        var validation = ManifestValidator.Validate([file]);
+        var plan = Planner.Create(TestKeys.Target("test"), validation.Manifests, [coach, other], _ => null);
+        var report = DriftAdopter.Adopt(plan, validation.Manifests, [coach, other], [file], _ => false);
+        report.Left.ShouldBeEmpty();
+        report.Files.Single().Fields.ShouldBe(["system_prompt", "context", "greeting"]);
+        var second = Commented.Replace("name: coach", "name: other", StringComparison.Ordinal).Replace("\"Coach\"", "\"Other\"", StringComparison.Ordinal);
+        Encoding.UTF8.GetString(report.Files.Single().Content.Span).ShouldBe(
+            Commented.Replace("You coach.\n    Be kind.\n", "Coach prompt.\n    Two lines.\n", StringComparison.Ordinal) + "---\n"
+            + second.Replace("  greeting: \"Hi there\"\n", "  context: Other's context.\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_persona_missing_live_or_marked_absent_is_reported_not_rewritten()
     {
         var text = Commented;
