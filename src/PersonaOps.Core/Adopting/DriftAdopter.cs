@@ -195,7 +195,23 @@ public static class DriftAdopter
             adopted.Add((manifest, field));
         }
 
-        return adopted.Count == 0 ? null : new FileAdoption(file.Path, Encode(text, preamble, encoding), adopted.Select(a => a.Field).ToArray());
+        if (adopted.Count == 0)
+        {
+            return null;
+        }
+
+        // The file as it will be written, checked whole once more: it reads as every intended document and
+        // validates, or nothing is written to it.
+        var bytes = Encode(text, preamble, encoding);
+        var final = TryDecode(bytes, out var decoded, out _, out _) ? Read(file.Path, decoded) : null;
+        if (final is null || final.Count != intended.Count || !final.Zip(intended).All(p => JsonEquality.DeepEquals(p.First, p.Second))
+            || ManifestValidator.Validate([new SourceFile(file.Path, bytes)]).HasErrors)
+        {
+            left.AddRange(adopted.Select(a => new LeftField(a.Manifest.Address, file.Path, a.Field, "the rewritten file would not read as intended; nothing was written to it")));
+            return null;
+        }
+
+        return new FileAdoption(file.Path, bytes, adopted.Select(a => a.Field).ToArray());
     }
 
     private static byte[] Encode(string text, byte[] preamble, Encoding encoding) => [.. preamble, .. encoding.GetBytes(text)];
