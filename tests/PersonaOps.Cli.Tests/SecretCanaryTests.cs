@@ -101,7 +101,23 @@ public sealed class SecretCanaryTests
             await Run(env, "apply", "plan.json");
             await Run(new Dictionary<string, string>(env) { ["COACH_LLM_API_KEY"] = "" }.Where(kv => kv.Value.Length > 0).ToDictionary(), "apply", "--auto-approve");
             await Run(env, "import", "--all", "--out", "imported");
+
+            // Dashboard edits, a secret among them and a known secret pasted into a plain field: drift --adopt
+            // rewrites the manifest, and neither it nor its output holds a canary.
+            var id = store.List("user", 10, 0).Page.Single().Id;
+            store.Update(id, r =>
+            {
+                var body = r.Body.DeepClone().AsObject();
+                body["system_prompt"] = "Edited in the dashboard.";
+                body["context"] = "Key: " + Canaries["COACH_TTS_API_KEY"];
+                body["layers"]!["llm"]!["api_key"] = "sk-CANARY-dashboard-edit-0007";
+                body["layers"]!["llm"]!["headers"] = new System.Text.Json.Nodes.JsonObject { ["X-Org"] = "org-CANARY-dashboard-0008" };
+                return new UpdateDecision.Store(body, false);
+            });
+            await Run(env, "drift", "--adopt");
         }
+
+        File.ReadAllText(Path.Combine(project.Root, "personas", "coach.yaml")).ShouldContain("system_prompt: Edited in the dashboard.", Case.Sensitive, "drift --adopt adopted the prompt");
 
         foreach (var file in Directory.EnumerateFiles(project.Root, "*", SearchOption.AllDirectories))
         {

@@ -46,6 +46,11 @@ internal static class PlanCommand
     }
 
     private static readonly Option<string?> Out = new("--out") { Description = "Also save the plan to this file, for `personaops apply PLANFILE` or `personaops show`.", HelpName = "file" };
+    private static readonly Option<bool> Adopt = new("--adopt")
+    {
+        Description = "Rewrite the manifests to match live for every field that differs, in place (comments, order and quoting kept); says on stderr what it changed and what it left. Exit 0 when all was adopted, 2 when something was left for a person, 1 on error.",
+    };
+
     private static readonly Option<bool> DetailedExitCode = new("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error (as Terraform)." };
 
     public static Command CreatePlan(IOContext io)
@@ -69,12 +74,13 @@ internal static class PlanCommand
         command.Options.Add(DriftOutput);
         command.Options.Add(Commit);
         command.Options.Add(RunUrl);
+        command.Options.Add(Adopt);
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(io, Workflow.Arguments(io, parseResult), DriftFormats.Chosen(parseResult, DriftOutput), Context(io, parseResult), null, detailedExitCode: true, cancellationToken));
+            RunAsync(io, Workflow.Arguments(io, parseResult), DriftFormats.Chosen(parseResult, DriftOutput), Context(io, parseResult), null, detailedExitCode: true, cancellationToken, parseResult.GetValue(Adopt)));
         return command;
     }
 
-    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, MarkdownContext context, string? outFile, bool detailedExitCode, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, MarkdownContext context, string? outFile, bool detailedExitCode, CancellationToken cancellationToken, bool adopt = false)
     {
         await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: false, cancellationToken);
         if (run is null)
@@ -92,6 +98,11 @@ internal static class PlanCommand
         }
 
         io.Out.Write(output.Render(plan, new RenderOptions(arguments.Color, arguments.Verbose, context)));
+        if (adopt)
+        {
+            return await AdoptCommand.RunAsync(io, arguments, run);
+        }
+
         if (outFile is not null)
         {
             io.Error.WriteLine($"personaops: saved the plan to {outFile}; apply exactly it with: personaops apply {outFile}");

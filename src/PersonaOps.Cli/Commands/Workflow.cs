@@ -183,10 +183,10 @@ internal static class Workflow
                 io.Redactor.Add(io.Environment(name));
             }
 
-            return LoadBase(io, arguments, out var selectedBase) ? new LoadedManifests(everything, selected) { Base = selectedBase } : null;
+            return LoadBase(io, arguments, out var selectedBase) ? new LoadedManifests(everything, selected) { Base = selectedBase, Files = read.Files } : null;
         }
 
-        return LoadBase(io, arguments, out var planBase) ? new LoadedManifests(resolved, null) { Base = planBase } : null;
+        return LoadBase(io, arguments, out var planBase) ? new LoadedManifests(resolved, null) { Base = planBase, Files = read.Files } : null;
     }
 
     /// <summary>
@@ -289,7 +289,7 @@ internal static class Workflow
         {
             if (await PlanAsync(io, arguments, manifests!, target, client, cancellationToken) is { } planned)
             {
-                run = new PlannedRun(target, services, client, planned.Plan, planned.Live);
+                run = new PlannedRun(target, services, client, planned.Plan, planned.Live) { Manifests = manifests };
             }
 
             return run;
@@ -434,6 +434,9 @@ internal sealed record LoadedManifests(ResolveResult Resolved, IReadOnlySet<stri
     /// <summary>The manifests at --base, for a three-way plan; null without --base.</summary>
     public PlanBase? Base { get; init; }
 
+    /// <summary>The manifest files as read, bytes and display paths: what drift --adopt rewrites.</summary>
+    public IReadOnlyList<SourceFile> Files { get; init; } = [];
+
     /// <summary>
     /// <paramref name="plan"/>, made from every manifest, with only the manifests named and their errors, plus
     /// every two-manifests-one-persona error (PO5003): it is reported on the second manifest, which may be one
@@ -459,6 +462,9 @@ internal sealed class PlannedRun(Target target, ServiceProvider services, TavusC
 
     /// <summary>The personas the plan was made from.</summary>
     public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Live => live;
+
+    /// <summary>The manifests the plan was made from, with the files they were read from.</summary>
+    public LoadedManifests? Manifests { get; init; }
 
     public async ValueTask DisposeAsync()
     {

@@ -8,12 +8,15 @@ namespace PersonaOps.Cli;
 internal static class AtomicFile
 {
     /// <summary>Null on success; otherwise why the file could not be written (nothing was changed).</summary>
-    public static async Task<string?> WriteAsync(string path, string text)
+    public static Task<string?> WriteAsync(string path, string text) => WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Null on success; otherwise why the file could not be written (nothing was changed).</summary>
+    public static async Task<string?> WriteAsync(string path, byte[] bytes)
     {
         var temporary = Path.Combine(Path.GetDirectoryName(path) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await File.WriteAllTextAsync(temporary, text);
+            await File.WriteAllBytesAsync(temporary, bytes);
             File.Move(temporary, path, overwrite: true);
             return null;
         }

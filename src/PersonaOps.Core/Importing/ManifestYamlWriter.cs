@@ -103,7 +103,7 @@ public static class ManifestYamlWriter
         }
     }
 
-    private static string Key(string key) => IsPlainSafe(key, inFlow: false) ? key : DoubleQuoted(key);
+    internal static string Key(string key) => IsPlainSafe(key, inFlow: false) ? key : DoubleQuoted(key);
 
     /// <summary>A scalar value of a member or item at <paramref name="indent"/>.</summary>
     private static string Scalar(JsonNode? node, int indent, bool inFlow)
@@ -154,7 +154,7 @@ public static class ManifestYamlWriter
         return block.ToString();
     }
 
-    private static bool IsLiteralSafe(string text)
+    internal static bool IsLiteralSafe(string text)
     {
         // The first line sets the block's indentation, so it may not start with white space; later lines may
         // start with spaces (more indented lines are text), never with a tab.
@@ -181,7 +181,7 @@ public static class ManifestYamlWriter
     /// number, boolean, null, date or merge key. Conservative: a text that starts with a digit is quoted,
     /// whatever follows.
     /// </summary>
-    private static bool IsPlainSafe(string text, bool inFlow)
+    internal static bool IsPlainSafe(string text, bool inFlow)
     {
         if (text.Length == 0 || text[0] == ' ' || text[^1] == ' ' || !IsVisible(text, allowTab: false))
         {
@@ -219,7 +219,7 @@ public static class ManifestYamlWriter
     };
 
     /// <summary>True when every character of <paramref name="text"/> is one a reader keeps as it is and a reviewer sees.</summary>
-    private static bool IsVisible(string text, bool allowTab)
+    internal static bool IsVisible(string text, bool allowTab)
     {
         for (var i = 0; i < text.Length; i++)
         {

@@ -10,6 +10,8 @@ public sealed class SourceMap
 {
     private readonly Dictionary<string, SourcePosition> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourcePosition> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceSpan> _spans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceSpan> _keySpans = new(StringComparer.Ordinal);
 
     public SourceMap(SourcePosition documentStart) => DocumentStart = documentStart;
 
@@ -18,6 +20,16 @@ public sealed class SourceMap
     internal void AddValue(string pointer, SourcePosition position) => _values.TryAdd(pointer, position);
 
     internal void AddKey(string pointer, SourcePosition position) => _keys.TryAdd(pointer, position);
+
+    internal void AddSpan(string pointer, SourceSpan span) => _spans.TryAdd(pointer, span);
+
+    internal void AddKeySpan(string pointer, SourceSpan span) => _keySpans.TryAdd(pointer, span);
+
+    /// <summary>Where the text of the value at <paramref name="pointer"/> is, exactly (no ancestor's); null when the document has no such value.</summary>
+    public SourceSpan? SpanAt(string pointer) => _spans.TryGetValue(pointer, out var span) ? span : null;
+
+    /// <summary>Where the text of the mapping key that names <paramref name="pointer"/> is; null for the root and for list items.</summary>
+    public SourceSpan? KeySpanAt(string pointer) => _keySpans.TryGetValue(pointer, out var span) ? span : null;
 
     /// <summary>The position of the value at <paramref name="pointer"/>, or of its nearest ancestor that has one.</summary>
     public SourcePosition ValueAt(string pointer)
@@ -42,4 +54,38 @@ public sealed class SourceMap
     /// <summary>The position of the mapping key that names <paramref name="pointer"/>, else of its value.</summary>
     public SourcePosition KeyAt(string pointer) =>
         _keys.TryGetValue(pointer, out var position) ? position : ValueAt(pointer);
+}
+
+/// <summary>How a value is written in YAML.</summary>
+public enum SourceStyle
+{
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+    BlockMapping,
+    FlowMapping,
+    BlockSequence,
+    FlowSequence,
+
+    /// <summary>An alias (<c>*name</c>): the value is written where its anchor is.</summary>
+    Alias,
+}
+
+/// <summary>
+/// Where a value's text is in the file's text (as decoded: offsets in UTF-16 characters, after any byte
+/// order mark), so that it can be rewritten in place. <see cref="End"/> is just after a scalar (a block
+/// scalar's trailing line breaks included), after a flow collection's closing bracket, after the last
+/// value of a block collection. <see cref="Shared"/>: the value is, or is inside, an anchored value or one
+/// reached through an alias, so its text is also the text of another place.
+/// </summary>
+public sealed record SourceSpan(int Start, int End, SourceStyle Style, bool InFlow, bool Shared, bool ContainsAnchor)
+{
+    public bool IsCollection => Style is SourceStyle.BlockMapping or SourceStyle.FlowMapping or SourceStyle.BlockSequence or SourceStyle.FlowSequence;
+
+    public bool IsBlockCollection => Style is SourceStyle.BlockMapping or SourceStyle.BlockSequence;
+
+    /// <summary>The text ends with a block scalar that keeps its final line breaks (<c>|+</c>): the breaks before <see cref="End"/> are its value.</summary>
+    public bool EndsInKeptBlock { get; init; }
 }

@@ -34,7 +34,7 @@ public static partial class YamlDocumentReader
             parser.Consume<StreamStart>();
             while (parser.TryConsume<DocumentStart>(out var start))
             {
-                var builder = new TreeBuilder(file, diagnostics);
+                var builder = new TreeBuilder(file, text, diagnostics);
                 var root = builder.ReadNode(parser, depth: 1);
                 if (root is null && builder.Failed)
                 {
@@ -127,9 +127,27 @@ public static partial class YamlDocumentReader
 
     private static Regex Spaces() => SpacesPattern;
 
-    private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics)
+    private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics, bool shared = false)
     {
         map.AddValue(pointer, node.Start);
+        if (node is AliasNode alias)
+        {
+            // The value written elsewhere: its span is the alias's, and every value under it is shared.
+            map.AddSpan(pointer, new SourceSpan(alias.StartIndex, alias.EndIndex, SourceStyle.Alias, node.InFlow, Shared: true, ContainsAnchor: false));
+            return ToJson(alias.Target, pointer, map, file, diagnostics, shared: true, spanRecorded: true);
+        }
+
+        return ToJson(node, pointer, map, file, diagnostics, shared, spanRecorded: false);
+    }
+
+    private static JsonNode? ToJson(Node node, string pointer, SourceMap map, string file, List<Diagnostic> diagnostics, bool shared, bool spanRecorded)
+    {
+        shared |= node.Anchored;
+        if (!spanRecorded)
+        {
+            map.AddSpan(pointer, new SourceSpan(node.StartIndex, node.EndIndex, node.Style, node.InFlow, shared, node.ContainsAnchor) { EndsInKeptBlock = node.EndsInKeptBlock });
+        }
+
         switch (node)
         {
             case MappingNode mapping:
@@ -139,7 +157,8 @@ public static partial class YamlDocumentReader
                 {
                     var child = pointer + "/" + JsonPointer.Escape(key.Value);
                     map.AddKey(child, key.Start);
-                    obj[key.Value] = ToJson(value, child, map, file, diagnostics);
+                    map.AddKeySpan(child, new SourceSpan(key.StartIndex, key.EndIndex, key.Style, key.InFlow, shared, ContainsAnchor: false));
+                    obj[key.Value] = ToJson(value, child, map, file, diagnostics, shared);
                 }
 
                 return obj;
@@ -150,7 +169,7 @@ public static partial class YamlDocumentReader
                 var array = new JsonArray();
                 for (var i = 0; i < sequence.Items.Count; i++)
                 {
-                    array.Add(ToJson(sequence.Items[i], pointer + "/" + i.ToString(CultureInfo.InvariantCulture), map, file, diagnostics));
+                    array.Add(ToJson(sequence.Items[i], pointer + "/" + i.ToString(CultureInfo.InvariantCulture), map, file, diagnostics, shared));
                 }
 
                 return array;
@@ -172,6 +191,29 @@ public static partial class YamlDocumentReader
         public long Size { get; set; } = 1;
 
         public bool Complete { get; set; }
+
+        /// <summary>Where the node's text starts in the file's text (an offset, not a position).</summary>
+        public int StartIndex { get; init; }
+
+        /// <summary>
+        /// Where its text ends: after a scalar (a block scalar's trailing breaks included), after a flow
+        /// collection's closing bracket, after the last value of a block collection.
+        /// </summary>
+        public int EndIndex { get; set; }
+
+        public SourceStyle Style { get; init; }
+
+        /// <summary>Inside a flow collection, where ',', '[', ']', '{' and '}' are syntax.</summary>
+        public bool InFlow { get; init; }
+
+        /// <summary>The node carries an anchor: editing it would change every alias of it.</summary>
+        public bool Anchored { get; set; }
+
+        /// <summary>The node, or a value inside it, carries an anchor.</summary>
+        public bool ContainsAnchor { get; set; }
+
+        /// <summary>The node's text ends with a block scalar that keeps its final line breaks (<c>|+</c>): they are its value.</summary>
+        public bool EndsInKeptBlock { get; set; }
     }
 
     private sealed class ScalarNode(SourcePosition start, string value, JsonNode? json) : Node(start)
@@ -191,10 +233,28 @@ public static partial class YamlDocumentReader
         public List<(ScalarNode Key, Node Value)> Entries { get; } = [];
     }
 
-    private sealed class TreeBuilder(string file, List<Diagnostic> diagnostics)
+    /// <summary>An alias where it is written (<c>*name</c>): the value is <see cref="Target"/>'s.</summary>
+    private sealed class AliasNode(SourcePosition start, Node target) : Node(start)
+    {
+        public Node Target { get; } = target;
+    }
+
+    private static SourceStyle StyleOf(ScalarStyle style) => style switch
+    {
+        ScalarStyle.SingleQuoted => SourceStyle.SingleQuoted,
+        ScalarStyle.DoubleQuoted => SourceStyle.DoubleQuoted,
+        ScalarStyle.Literal => SourceStyle.Literal,
+        ScalarStyle.Folded => SourceStyle.Folded,
+        _ => SourceStyle.Plain,
+    };
+
+    private static int Index(Mark mark) => (int)Math.Clamp(mark.Index, 0, int.MaxValue);
+
+    private sealed class TreeBuilder(string file, string text, List<Diagnostic> diagnostics)
     {
         private readonly Dictionary<string, Node> _anchors = new(StringComparer.Ordinal);
         private long _expanded;
+        private int _flow;
 
         public bool Failed { get; private set; }
 
@@ -230,7 +290,10 @@ public static partial class YamlDocumentReader
                             $"aliases expand this document beyond {MaxExpandedNodes:N0} values (the alias *{alias.Value.Value} alone adds {target.Size:N0}). This looks like an alias bomb; write the values out or use fewer aliases.");
                     }
 
-                    return target;
+                    return new AliasNode(position, target)
+                    {
+                        Size = target.Size, Complete = true, StartIndex = Index(alias.Start), EndIndex = Index(alias.End), Style = SourceStyle.Alias, InFlow = _flow > 0,
+                    };
                 }
 
                 case Scalar scalar:
@@ -247,7 +310,12 @@ public static partial class YamlDocumentReader
                         return Fail(DiagnosticCatalog.UnsupportedYaml, position, error);
                     }
 
-                    var node = new ScalarNode(position, scalar.Value, json) { Complete = true };
+                    var node = new ScalarNode(position, scalar.Value, json)
+                    {
+                        Complete = true, StartIndex = Index(scalar.Start), EndIndex = Index(scalar.End), Style = StyleOf(scalar.Style), InFlow = _flow > 0,
+                        Anchored = !scalar.Anchor.IsEmpty, ContainsAnchor = !scalar.Anchor.IsEmpty,
+                        EndsInKeptBlock = scalar.Style is ScalarStyle.Literal or ScalarStyle.Folded && KeepsBreaks(Index(scalar.Start)),
+                    };
                     Remember(scalar.Anchor, node);
                     return node;
                 }
@@ -260,9 +328,16 @@ public static partial class YamlDocumentReader
                         return Failed ? null : Fail(DiagnosticCatalog.AliasExpansion, position, $"the document holds more than {MaxExpandedNodes:N0} values.");
                     }
 
-                    var node = new SequenceNode(position);
+                    var flow = start.Style == SequenceStyle.Flow;
+                    var node = new SequenceNode(position)
+                    {
+                        StartIndex = Index(start.Start), EndIndex = Index(start.End), Style = flow ? SourceStyle.FlowSequence : SourceStyle.BlockSequence, InFlow = _flow > 0,
+                        Anchored = !start.Anchor.IsEmpty, ContainsAnchor = !start.Anchor.IsEmpty,
+                    };
                     Remember(start.Anchor, node);
-                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    _flow += flow ? 1 : 0;
+                    SequenceEnd end;
+                    while (!parser.TryConsume(out end!))
                     {
                         var item = ReadNode(parser, depth + 1);
                         if (item is null)
@@ -272,8 +347,13 @@ public static partial class YamlDocumentReader
 
                         node.Items.Add(item);
                         node.Size += item.Size;
+                        node.EndIndex = item.EndIndex;
+                        node.ContainsAnchor |= item.ContainsAnchor;
+                        node.EndsInKeptBlock = !flow && item.EndsInKeptBlock;
                     }
 
+                    _flow -= flow ? 1 : 0;
+                    node.EndIndex = flow ? Index(end.Start) + 1 : node.EndIndex; // the event's end is before the ']'
                     node.Complete = true;
                     return node;
                 }
@@ -286,10 +366,17 @@ public static partial class YamlDocumentReader
                         return Failed ? null : Fail(DiagnosticCatalog.AliasExpansion, position, $"the document holds more than {MaxExpandedNodes:N0} values.");
                     }
 
-                    var node = new MappingNode(position);
+                    var flow = start.Style == MappingStyle.Flow;
+                    var node = new MappingNode(position)
+                    {
+                        StartIndex = Index(start.Start), EndIndex = Index(start.End), Style = flow ? SourceStyle.FlowMapping : SourceStyle.BlockMapping, InFlow = _flow > 0,
+                        Anchored = !start.Anchor.IsEmpty, ContainsAnchor = !start.Anchor.IsEmpty,
+                    };
                     Remember(start.Anchor, node);
+                    _flow += flow ? 1 : 0;
                     var seen = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
-                    while (!parser.TryConsume<MappingEnd>(out _))
+                    MappingEnd end;
+                    while (!parser.TryConsume(out end!))
                     {
                         var keyEvent = parser.Current;
                         var keyPosition = keyEvent is null ? position : ToPosition(keyEvent.Start);
@@ -305,7 +392,10 @@ public static partial class YamlDocumentReader
                         }
 
                         parser.MoveNext();
-                        var key = new ScalarNode(keyPosition, keyScalar.Value, null) { Complete = true };
+                        var key = new ScalarNode(keyPosition, keyScalar.Value, null)
+                        {
+                            Complete = true, StartIndex = Index(keyScalar.Start), EndIndex = Index(keyScalar.End), Style = StyleOf(keyScalar.Style), InFlow = _flow > 0,
+                        };
                         if (seen.TryGetValue(key.Value, out var first))
                         {
                             return Fail(DiagnosticCatalog.DuplicateKey, keyPosition,
@@ -321,8 +411,13 @@ public static partial class YamlDocumentReader
 
                         node.Entries.Add((key, value));
                         node.Size += value.Size;
+                        node.EndIndex = value.EndIndex;
+                        node.ContainsAnchor |= value.ContainsAnchor;
+                        node.EndsInKeptBlock = !flow && value.EndsInKeptBlock;
                     }
 
+                    _flow -= flow ? 1 : 0;
+                    node.EndIndex = flow ? Index(end.Start) + 1 : node.EndIndex; // the event's end is before the '}'
                     node.Complete = true;
                     return node;
                 }
@@ -330,6 +425,20 @@ public static partial class YamlDocumentReader
                 default:
                     throw new YamlException(current.Start, current.End, $"unexpected {current.GetType().Name}");
             }
+        }
+
+        /// <summary>A block scalar's header at <paramref name="start"/> ('|' or '>') holds the keep indicator '+'.</summary>
+        private bool KeepsBreaks(int start)
+        {
+            for (var i = start + 1; i < text.Length && text[i] is '+' or '-' or (>= '1' and <= '9'); i++)
+            {
+                if (text[i] == '+')
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private bool Count(long nodes)
