@@ -131,6 +131,35 @@ public sealed class ThreeWayPlanTests
     }
 
     [Fact]
+    public async Task ARenameOfAPinnedPersona_OrOfAManifestAlone_IsAnUpdate_NeverASecondPersona()
+    {
+        var (repo, _) = Applied();
+        using var _repo = repo;
+        (await Run(repo, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        string coachId;
+        using (var store = new PersonaStore(Path.Combine(repo.Root, ".personaops", "sandbox.db")))
+        {
+            coachId = store.List("user", 100, 0).Page.Single(p => p.Body["persona_name"]!.GetValue<string>() == "Coach").Id;
+        }
+
+        repo.Write("personas/coach.yaml", Manifest("coach", "Coach", "You coach.").Replace("  name: coach\n", $"  name: coach\n  id: {coachId}\n"));
+        var pinned = repo.Commit("pin the coach");
+
+        // With metadata.id the persona is found by id, whatever its name; a metadata.name renamed alone
+        // (the file's manifest called mentor-2 now) is the same manifest, not a removal and a create.
+        repo.Write("personas/coach.yaml", Manifest("coach", "Head Coach", "You coach.").Replace("  name: coach\n", $"  name: coach\n  id: {coachId}\n"));
+        repo.Write("personas/mentor.yaml", Manifest("mentor-2", "Mentor", "You mentor."));
+        var plan = await Run(repo, "plan", "--base", pinned, "--no-color");
+        var apply = await Run(repo, "apply", "--auto-approve", "--base", pinned);
+
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        plan.Stdout.ShouldContain("Plan: 0 to add, 1 to change, 0 to delete.");
+        plan.Stdout.ShouldNotContain("No longer managed");
+        apply.ExitCode.ShouldBe(0, apply.Stderr);
+        Live(repo).Select(p => p["persona_name"]!.GetValue<string>()).ShouldBe(["Head Coach", "Mentor"], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task AManifestRemovedFromGit_IsNoLongerManaged_AndItsPersonaStays()
     {
         var (repo, @base) = Applied();
