@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+
+namespace PersonaOps.Cli.Tests.Adversarial;
+
+/// <summary>
+/// apply's write path attacked where the other suites do not look: options a saved plan cannot honour, a
+/// set of manifests whose apply leaves an account the next plan cannot read, plan files edited in ways a
+/// JSON tree cannot express, and a server that gives two creates one id.
+/// </summary>
+public sealed class WritePathTests
+{
+    private const string Key = "tvs-writepath-key-0001";
+
+    private static Dictionary<string, string> Env(Uri server) => new() { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = server.ToString() };
+
+    private static string Json(int status, JsonNode body) => RawHttpServer.Response(status, "application/json", body.ToJsonString());
+
+    private static int Count(RawHttpServer server, string method) => server.Requests.Count(r => r.StartsWith(method + " ", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task TwoCreatesAnsweredWithOneId_AreNotBothTakenAsCreated_AndTheReportIsPrinted()
+    {
+        // Both creates are in flight at once (the server holds each answer until the second arrives), and both
+        // are answered with one id: at most one of them is this run's creation, and the run ends in its report.
+        var posts = 0;
+        var bothArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = new RawHttpServer(async (request, stream, token) =>
+        {
+            string answer;
+            if (request.StartsWith("POST /v2/personas ", StringComparison.Ordinal))
+            {
+                if (Interlocked.Increment(ref posts) == 2)
+                {
+                    bothArrived.TrySetResult();
+                }
+
+                await bothArrived.Task.WaitAsync(TimeSpan.FromSeconds(20), token).ContinueWith(_ => { }, TaskScheduler.Default);
+                answer = Json(200, new JsonObject { ["persona_id"] = "pdup00000001", ["persona_name"] = "Coach" });
+            }
+            else if (request.StartsWith("GET /v2/personas?", StringComparison.Ordinal))
+            {
+                var data = Volatile.Read(ref posts) == 0 ? new JsonArray() : new JsonArray(new JsonObject { ["persona_id"] = "pdup00000001", ["persona_name"] = "Coach", ["system_prompt"] = "You coach people.", ["created_at"] = "2025-01-01T00:00:00Z" });
+                answer = Json(200, new JsonObject { ["data"] = data, ["total_count"] = data.Count });
+            }
+            else
+            {
+                answer = Json(404, new JsonObject { ["message"] = "not found" });
+            }
+
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(answer), token);
+        });
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        project.WritePersona("tutor", "Tutor", "You tutor people.");
+
+        var result = await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "apply", "--auto-approve", "--max-retries", "0", "--output", "json");
+
+        result.Stderr.ShouldNotContain("internal error");
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        var report = JsonNode.Parse(result.Stdout)!.AsObject();
+        var resources = report["resources"]!.AsArray().Select(r => r!.AsObject()).ToArray();
+        resources.Length.ShouldBe(2);
+        resources.Count(r => r["outcome"]!.GetValue<string>() == "applied").ShouldBeLessThanOrEqualTo(1, result.Stdout);
+        resources.ShouldContain(r => r["outcome"]!.GetValue<string>() == "failed" && r["message"]!.GetValue<string>().Contains("pdup00000001", StringComparison.Ordinal), result.Stdout);
+        Count(server, "DELETE").ShouldBe(0, "no copy is removed on the strength of an id two creates were given");
+    }
+}
