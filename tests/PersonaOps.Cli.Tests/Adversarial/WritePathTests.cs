@@ -64,4 +64,24 @@ public sealed class WritePathTests
         resources.ShouldContain(r => r["outcome"]!.GetValue<string>() == "failed" && r["message"]!.GetValue<string>().Contains("pdup00000001", StringComparison.Ordinal), result.Stdout);
         Count(server, "DELETE").ShouldBe(0, "no copy is removed on the strength of an id two creates were given");
     }
+
+    [Fact]
+    public async Task RotateSecrets_WithASavedPlan_IsRefused_NothingSent()
+    {
+        // A saved plan sends what it recorded; --rotate-secrets cannot add to it, so it is refused rather than
+        // ignored (a run that said nothing would leave the user believing the secrets were sent again).
+        await using var server = new RawHttpServer(_ => Json(200, new JsonObject { ["data"] = new JsonArray(), ["total_count"] = 0 }));
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        (await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var before = server.Requests.Count;
+
+        var result = await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "apply", "plan.json", "--rotate-secrets");
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stderr.ShouldContain("--rotate-secrets");
+        result.Stderr.ShouldContain("plan --rotate-secrets --out");
+        result.Stdout.ShouldBeEmpty();
+        server.Requests.Count.ShouldBe(before, "nothing is sent for a refused option");
+    }
 }
