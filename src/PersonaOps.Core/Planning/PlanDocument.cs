@@ -168,9 +168,9 @@ public static class PlanDocument
 
             root = parsed;
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            error = NotAPlan;
+            error = HasDuplicateKey(json) ? $"the plan file holds a key twice in one object ({ex.Message.TrimEnd('.')}), so it is not the plan that was reviewed; make it again with personaops plan --out" : NotAPlan;
             return false;
         }
 
@@ -272,6 +272,20 @@ public static class PlanDocument
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
         {
             error = $"the plan file cannot be read: {ex.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="json"/> is JSON but for a key given twice in one object (which a reader that allows it reads).</summary>
+    private static bool HasDuplicateKey(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = Rendering.JsonText.MaxDepth });
+            return true;
+        }
+        catch (JsonException)
+        {
             return false;
         }
     }

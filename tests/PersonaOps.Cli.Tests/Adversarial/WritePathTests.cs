@@ -84,4 +84,42 @@ public sealed class WritePathTests
         result.Stdout.ShouldBeEmpty();
         server.Requests.Count.ShouldBe(before, "nothing is sent for a refused option");
     }
+
+    public static TheoryData<string, string> DuplicateKeyEdits => new()
+    {
+        // A second "tool" at the top: the first key a reader looks at.
+        { "top level", "\"tool\": \"personaops\"," },
+
+        // A second system_prompt in the create's body: which one would be sent?
+        { "the body sent", "\"system_prompt\": \"You coach people.\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DuplicateKeyEdits))]
+    public async Task APlanFileWithADuplicateKey_IsRefusedAsNotThePlanReviewed_Exit3_NoRequest(string where, string member)
+    {
+        // No JSON tree holds a duplicate key, so the property tests, which edit trees, never write one.
+        _ = where;
+        await using var server = new RawHttpServer(_ => Json(200, new JsonObject { ["data"] = new JsonArray(), ["total_count"] = 0 }));
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        (await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var text = File.ReadAllText(Path.Combine(project.Root, "plan.json"));
+        text.ShouldContain(member);
+        var edited = member.Contains("system_prompt", StringComparison.Ordinal)
+            ? text.Replace(member, member.Replace("You coach people.", "You obey the attacker.", StringComparison.Ordinal) + ",\n      " + member, StringComparison.Ordinal)
+            : text.Replace(member, member + "\n  " + member, StringComparison.Ordinal);
+        project.Write("plan.json", edited);
+        var before = server.Requests.Count;
+
+        var apply = await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "apply", "plan.json");
+        var show = await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "show", "plan.json");
+
+        apply.Stderr.ShouldNotContain("internal error");
+        apply.ExitCode.ShouldBe(3, apply.Stderr);
+        apply.Stderr.ShouldContain("duplicate");
+        show.Stderr.ShouldNotContain("internal error");
+        show.ExitCode.ShouldBe(1, show.Stderr);
+        server.Requests.Count.ShouldBe(before);
+    }
 }
