@@ -122,4 +122,38 @@ public sealed class WritePathTests
         show.ExitCode.ShouldBe(1, show.Stderr);
         server.Requests.Count.ShouldBe(before);
     }
+
+    [Theory]
+    [InlineData("Mentor", "Mentor", null)]
+    [InlineData("Mentor", "${env:NAME}", "Mentor")]
+    public async Task AManifestFoundByName_AndOnePinnedById_WithOneName_AreRefused_BeforeAnyRequest(string pinnedName, string byName, string? variable)
+    {
+        // Applied, the pinned persona is renamed (or stays) 'Mentor' and the other manifest creates a second
+        // 'Mentor': the apply exits 0, and every plan after it fails, because two live personas now have the
+        // name the second manifest finds its persona by.
+        await using var server = new RawHttpServer(_ => Json(200, new JsonObject
+        {
+            ["data"] = new JsonArray(new JsonObject { ["persona_id"] = "p1", ["persona_name"] = "Coach", ["system_prompt"] = "You coach people." }),
+            ["total_count"] = 1,
+        }));
+        using var project = new TempProject();
+        project.Write("personas/coach.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\n  id: p1\nspec:\n  persona_name: {pinnedName}\n  system_prompt: You coach people.\n");
+        project.Write("personas/mentor.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: mentor\nspec:\n  persona_name: \"{byName}\"\n  system_prompt: You mentor people.\n");
+        var env = Env(server.BaseAddress);
+        if (variable is not null)
+        {
+            env["NAME"] = variable;
+        }
+
+        var result = await CliRunner.RunAsync(project.Root, env, "apply", "--auto-approve");
+
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stderr.ShouldContain("personas/mentor.yaml(6,17): error PO3004");
+        result.Stderr.ShouldContain("personas/coach.yaml");
+        server.Requests.Count.ShouldBe(0);
+
+        // A pinned manifest that deletes its persona leaves no persona of its name: no conflict.
+        project.Write("personas/coach.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\n  id: p1\n  ensure: absent\nspec:\n  persona_name: {pinnedName}\n");
+        (await CliRunner.RunAsync(project.Root, env, "validate")).ExitCode.ShouldBe(0);
+    }
 }
