@@ -286,7 +286,7 @@ internal static class Workflow
         }
 
         // Sealed last, over the plan as it will be written: only a holder of this account's key can make one.
-        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.Fingerprint(plan)) };
+        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.SealedContent(plan)) };
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {

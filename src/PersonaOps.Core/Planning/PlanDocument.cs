@@ -136,10 +136,19 @@ public static class PlanDocument
 
     private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
 
+    /// <summary>
+    /// What <c>plan_seal</c> seals: the <see cref="Fingerprint"/> and the fingerprints of the secrets it leaves
+    /// out. The seal covers them, because apply's check of each secret sent rests on them: a fingerprint
+    /// removed from the file (or copied from a plan made with another value) would switch that check off.
+    /// </summary>
+    public static string SealedContent(Plan plan) =>
+        Fingerprint(plan) + " " + CanonicalJson.Hash(new JsonArray(plan.Personas.Select(p =>
+            (JsonNode?)new JsonArray(p.Secrets.Select(s => (JsonNode?)JsonValue.Create(s.Fingerprint)).ToArray())).ToArray()));
+
     /// <summary>Whether <paramref name="plan"/>, as read from a file, was sealed under <paramref name="key"/>: written by a plan of that account, unedited.</summary>
     public static bool IsSealedBy(Plan plan, PlanKey key) =>
         plan.Seal is { } seal && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(seal), System.Text.Encoding.UTF8.GetBytes(key.Seal(Fingerprint(plan))));
+            System.Text.Encoding.UTF8.GetBytes(seal), System.Text.Encoding.UTF8.GetBytes(key.Seal(SealedContent(plan))));
 
     /// <summary>
     /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,

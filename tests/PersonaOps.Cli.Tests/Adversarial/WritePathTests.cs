@@ -156,4 +156,35 @@ public sealed class WritePathTests
         project.Write("personas/coach.yaml", $"apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\n  id: p1\n  ensure: absent\nspec:\n  persona_name: {pinnedName}\n");
         (await CliRunner.RunAsync(project.Root, env, "validate")).ExitCode.ShouldBe(0);
     }
+
+    [Theory]
+    [InlineData("removed")]
+    [InlineData("replaced by the new value's")]
+    public async Task ASecretsFingerprint_EditedInASealedPlan_RefusesIt_Exit3_NoWrite(string edit)
+    {
+        // The plan fingerprint leaves secrets' fingerprints out (a pull request's run may not hold the secrets
+        // the merge's does), so the seal must cover them: else removing one from the artifact turns off the
+        // check that the secret sent is the one the plan was made with, and the plan still applies.
+        using var project = new TempProject();
+        project.Write("personas/llm.yaml", "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: llm\nspec:\n  persona_name: Llm\n  system_prompt: You talk.\n  layers:\n    llm:\n      model: my-model\n      base_url: https://llm.example.com/v1\n      api_key: ${env:OPENAI_API_KEY}\n");
+        var reviewed = new Dictionary<string, string> { ["OPENAI_API_KEY"] = "sk-REVIEWED-value-0001" };
+        var other = new Dictionary<string, string> { ["OPENAI_API_KEY"] = "sk-SWAPPED-value-0002" };
+        (await CliRunner.RunAsync(project.Root, reviewed, "plan", "--sandbox", "s.db", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync(project.Root, other, "plan", "--sandbox", "s.db", "--out", "other.json")).ExitCode.ShouldBe(0);
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(project.Root, "plan.json")))!;
+        var secret = file["personas"]![0]!["secrets"]![0]!.AsObject();
+        secret["fingerprint"] = edit == "removed" ? null : JsonNode.Parse(File.ReadAllText(Path.Combine(project.Root, "other.json")))!["personas"]![0]!["secrets"]![0]!["fingerprint"]!.GetValue<string>();
+        project.Write("plan.json", file.ToJsonString());
+
+        var result = await CliRunner.RunAsync(project.Root, other, "apply", "plan.json", "--sandbox", "s.db");
+
+        result.ExitCode.ShouldBe(3, result.Stderr);
+        result.Stderr.ShouldContain("plan_seal that does not match");
+        var after = await CliRunner.RunAsync(project.Root, reviewed, "plan", "--sandbox", "s.db", "--detailed-exitcode");
+        after.ExitCode.ShouldBe(2, "nothing was created");
+
+        // Unedited, the plan applies with the value it was made with.
+        (await CliRunner.RunAsync(project.Root, reviewed, "plan", "--sandbox", "s.db", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        (await CliRunner.RunAsync(project.Root, reviewed, "apply", "plan.json", "--sandbox", "s.db")).ExitCode.ShouldBe(0);
+    }
 }
