@@ -187,4 +187,43 @@ public sealed class WritePathTests
         (await CliRunner.RunAsync(project.Root, reviewed, "plan", "--sandbox", "s.db", "--out", "plan.json")).ExitCode.ShouldBe(0);
         (await CliRunner.RunAsync(project.Root, reviewed, "apply", "plan.json", "--sandbox", "s.db")).ExitCode.ShouldBe(0);
     }
+
+    [Theory]
+    [InlineData("apply")]
+    [InlineData("show")]
+    public async Task APlanFileThatIsANamedPipe_IsOneClearLine_NeverOpened(string command)
+    {
+        // Opening a FIFO blocks until a writer comes, in a call no interrupt reaches: apply ignored SIGTERM.
+        using var project = new TempProject();
+        var fifo = Path.Combine(project.Root, "plan.json");
+        Assert.SkipUnless(MakeFifo(fifo), "mkfifo is not available here");
+
+        string[] args = command == "apply" ? [command, "plan.json", "--sandbox", "s.db"] : [command, "plan.json"];
+        var run = Task.Run(() => CliRunner.RunAsync(project.Root, args));
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (finished != run)
+        {
+            // Free the blocked reader (a writer that closes at once), so the test run can end.
+            await File.WriteAllTextAsync(fifo, "");
+        }
+
+        finished.ShouldBe(run, $"{command} of a named pipe must not wait for a writer");
+        var result = await run;
+        result.ExitCode.ShouldBe(1, result.Stderr);
+        result.Stderr.ShouldContain("plan.json is a named pipe (FIFO), not a plan file");
+        File.Exists(Path.Combine(project.Root, "s.db")).ShouldBeFalse("nothing is opened before the plan file is read");
+    }
+
+    /// <summary>Makes a named pipe with mkfifo; false where the platform has none.</summary>
+    private static bool MakeFifo(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [path]) { RedirectStandardError = true })!;
+        process.WaitForExit();
+        return process.ExitCode == 0;
+    }
 }
