@@ -97,9 +97,17 @@ internal sealed class ApplyRunner(IReadOnlyDictionary<string, IResourceApi> apis
         var result = ApplyClassifier.Classify(change, answer, snapshot);
         if (result is { Action: PlanAction.Create, Outcome: ApplyOutcome.Applied, Id: { } id })
         {
+            // Checked and taken at once: two creates in flight together, answered with one id, would both pass
+            // the snapshot check (and the race rule would then hold one id for two personas). The first is taken.
+            bool taken;
             lock (known)
             {
-                known.Add(id);
+                taken = known.Add(id);
+            }
+
+            if (!taken)
+            {
+                result = ApplyClassifier.IdGivenTwice(change, id);
             }
         }
 

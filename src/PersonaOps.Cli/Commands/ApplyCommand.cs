@@ -65,6 +65,13 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
+        if (planFile is not null && arguments.RotateSecrets)
+        {
+            // A saved plan sends the secrets it recorded, and no others: asking for more is refused, not ignored.
+            io.Error.WriteLine("personaops: error: --rotate-secrets cannot change a saved plan, which sends exactly the secrets it was made with; make the plan with personaops plan --rotate-secrets --out FILE and apply that. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         if (planFile is not null)
         {
             return await ApplySavedAsync(io, arguments with { Paths = [] }, planFile, options, progress, cancellationToken);

@@ -335,7 +335,7 @@ internal static class Workflow
         }
 
         // Sealed last, over the plan as it will be written: only a holder of this account's key can make one.
-        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.Fingerprint(plan)) };
+        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.SealedContent(plan)) };
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {
@@ -395,9 +395,19 @@ internal static class Workflow
     public static async Task<(Plan? Plan, int ExitCode)> ReadPlanFileWithReasonAsync(IOContext io, string file, CancellationToken cancellationToken)
     {
         string text;
+        var path = Path.GetFullPath(file, io.CurrentDirectory);
+
+        // A named pipe or a device is never opened: opening a FIFO blocks until a writer comes, in a call no
+        // interrupt reaches, and a device never ends.
+        if (FileKind.Of(path) is not (FileKindValue.Regular or FileKindValue.Missing) and var kind)
+        {
+            io.Error.WriteLine($"personaops: error: {Core.Rendering.TextEscape.Control(file)} is {FileKind.Describe(kind)}, not a plan file (personaops plan --out writes one).");
+            return (null, ExitCodes.Error);
+        }
+
         try
         {
-            text = await File.ReadAllTextAsync(Path.GetFullPath(file, io.CurrentDirectory), cancellationToken);
+            text = await File.ReadAllTextAsync(path, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

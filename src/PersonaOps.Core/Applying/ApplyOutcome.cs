@@ -151,6 +151,13 @@ public static class ApplyClassifier
                 $"Tavus created {id}, but listing it shows {Convergence.Describe(unconverged)} not as sent") with { Fields = unconverged };
     }
 
+    /// <summary>
+    /// A create answered with an id another create of this run was already given (two in flight at once): one
+    /// id cannot be two personas, so it is not taken as this one; the next plan shows what was stored.
+    /// </summary>
+    public static ResourceResult IdGivenTwice(PreparedChange change, string id) =>
+        Result(change, null, ApplyOutcome.Failed, $"Tavus answered the create with {id}, the id it gave another create of this apply; it was not taken as this persona, and the next plan shows what was stored");
+
     /// <summary>A change that was refused before any request (see <see cref="PreparedChange.Refusal"/>).</summary>
     public static ResourceResult Refused(PreparedChange change, string refusal) =>
         Result(change, change.Plan.LiveId, ApplyOutcome.Failed, refusal);

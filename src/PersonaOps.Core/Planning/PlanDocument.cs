@@ -148,10 +148,19 @@ public static class PlanDocument
 
     private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
 
+    /// <summary>
+    /// What <c>plan_seal</c> seals: the <see cref="Fingerprint"/> and the fingerprints of the secrets it leaves
+    /// out. The seal covers them, because apply's check of each secret sent rests on them: a fingerprint
+    /// removed from the file (or copied from a plan made with another value) would switch that check off.
+    /// </summary>
+    public static string SealedContent(Plan plan) =>
+        Fingerprint(plan) + " " + CanonicalJson.Hash(new JsonArray(plan.Personas.Select(p =>
+            (JsonNode?)new JsonArray(p.Secrets.Select(s => (JsonNode?)JsonValue.Create(s.Fingerprint)).ToArray())).ToArray()));
+
     /// <summary>Whether <paramref name="plan"/>, as read from a file, was sealed under <paramref name="key"/>: written by a plan of that account, unedited.</summary>
     public static bool IsSealedBy(Plan plan, PlanKey key) =>
         plan.Seal is { } seal && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(seal), System.Text.Encoding.UTF8.GetBytes(key.Seal(Fingerprint(plan))));
+            System.Text.Encoding.UTF8.GetBytes(seal), System.Text.Encoding.UTF8.GetBytes(key.Seal(SealedContent(plan))));
 
     /// <summary>
     /// Reads a saved plan. Refused: anything that is not a PersonaOps plan document, another format version,
@@ -187,9 +196,9 @@ public static class PlanDocument
 
             root = parsed;
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            error = NotAPlan;
+            error = HasDuplicateKey(json) ? $"the plan file holds a key twice in one object ({ex.Message.TrimEnd('.')}), so it is not the plan that was reviewed; make it again with personaops plan --out" : NotAPlan;
             return false;
         }
 
@@ -299,6 +308,20 @@ public static class PlanDocument
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException or FormatException)
         {
             error = $"the plan file cannot be read: {ex.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="json"/> is JSON but for a key given twice in one object (which a reader that allows it reads).</summary>
+    private static bool HasDuplicateKey(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = Rendering.JsonText.MaxDepth });
+            return true;
+        }
+        catch (JsonException)
+        {
             return false;
         }
     }

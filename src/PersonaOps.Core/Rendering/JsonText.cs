@@ -18,8 +18,11 @@ public static class JsonText
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = MaxDepth };
 
-    /// <summary>How a plan document is read back.</summary>
-    public static readonly JsonDocumentOptions Reading = new() { MaxDepth = MaxDepth };
+    /// <summary>
+    /// How a plan document is read back. A key twice in one object is refused: which of its values was
+    /// fingerprinted, shown or sent would depend on the reader (and a JSON tree, which holds one, could not say).
+    /// </summary>
+    public static readonly JsonDocumentOptions Reading = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     /// <summary>An indented document whose text cannot move a terminal's cursor or hide characters.</summary>
     public static string Write(JsonNode node) =>

@@ -161,6 +161,12 @@ public static class DesiredResolver
     private static void CheckResolvedNames(IReadOnlyList<DesiredResource> resources, List<Diagnostic> diagnostics)
     {
         var seen = new Dictionary<(string Kind, string Name), DesiredResource>();
+        var pinned = new Dictionary<(string Kind, string Name), DesiredResource>();
+        foreach (var resource in resources.Where(r => r.Id is not null && r.Ensure == Ensure.Present && r.PersonaName is not null))
+        {
+            pinned.TryAdd((resource.Source.Kind.Name, resource.PersonaName!), resource);
+        }
+
         foreach (var resource in resources)
         {
             // Only a manifest identified by its name can fight over a persona by name; one that pins
@@ -171,6 +177,18 @@ public static class DesiredResolver
             }
 
             var kind = resource.Source.Kind;
+            if (pinned.TryGetValue((kind.Name, name), out var other))
+            {
+                // A pinned manifest that gives its persona this name leaves two live personas with it once
+                // both are applied (see SemanticChecks.CheckUniqueness, which compares the names as written).
+                var nameField = "/spec/" + kind.Identity.NameField;
+                var otherAt = other.ValueAt(nameField);
+                var how = resource.Source.PersonaName == name && other.Source.PersonaName == name ? "" : " once its ${env:...} references are resolved";
+                diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, nameField,
+                    Validation.SemanticChecks.PinnedNameMessage(kind, name, how, $"{other.File}({otherAt.Line},{otherAt.Column})")));
+                continue;
+            }
+
             if (!seen.TryAdd((kind.Name, name), resource))
             {
                 var first = seen[(kind.Name, name)];

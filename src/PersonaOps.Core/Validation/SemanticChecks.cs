@@ -219,7 +219,33 @@ internal static class SemanticChecks
             (m, value, first) => $"spec.{m.Kind.Identity.NameField} '{value}' is already used by {first}; two manifests with one {m.Kind.Name} name would fight over the same live {m.Kind.Name}.", diagnostics);
         Unique(manifests, m => m.Id, m => m.Map.ValueAt("/metadata/id"), DiagnosticCatalog.DuplicateId,
             (m, value, first) => $"metadata.id '{value}' is already bound by {first}; a live {m.Kind.Name} can be managed by one manifest only.", diagnostics);
+
+        // A manifest found by its name beside one that pins an id and keeps a persona of that name: once both
+        // are applied two live personas have the name, and every later plan of the first is ambiguous.
+        var pinned = new Dictionary<(string Kind, string Name), Manifest>();
+        foreach (var manifest in manifests.Where(m => m.Id is not null && m.Ensure == Ensure.Present && m.PersonaName is not null))
+        {
+            pinned.TryAdd((manifest.Kind.Name, manifest.PersonaName!), manifest);
+        }
+
+        foreach (var manifest in manifests.Where(m => m.Id is null && m.PersonaName is not null))
+        {
+            if (pinned.TryGetValue((manifest.Kind.Name, manifest.PersonaName!), out var other))
+            {
+                var field = "/spec/" + manifest.Kind.Identity.NameField;
+                var at = other.Map.ValueAt(field);
+                diagnostics.Add(DiagnosticCatalog.DuplicatePersonaName.At(manifest.File, manifest.Map.ValueAt(field),
+                    PinnedNameMessage(manifest.Kind, manifest.PersonaName!, "", $"{other.File}({at.Line},{at.Column})")));
+            }
+        }
     }
+
+    /// <summary>
+    /// PO3004 for a manifest identified by its name whose name a manifest pinned by id gives its persona too
+    /// (<paramref name="resolved"/>: "" when both are written so, else how the names came to be one).
+    /// </summary>
+    internal static string PinnedNameMessage(ResourceKind kind, string name, string resolved, string other) =>
+        $"spec.{kind.Identity.NameField} is '{name}'{resolved}, the {kind.Name} name that {other}, which pins metadata.id, gives its {kind.Name} too; once both are applied two live {kind.Name}s have this name, and this manifest, found by its name, cannot tell which is its own. Pin this one with metadata.id as well, or give it another name.";
 
     private static void Unique(IReadOnlyList<Manifest> manifests, Func<Manifest, string?> key, Func<Manifest, SourcePosition> position,
         DiagnosticDescriptor descriptor, Func<Manifest, string, string, string> message, List<Diagnostic> diagnostics)

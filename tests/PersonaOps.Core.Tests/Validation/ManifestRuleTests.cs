@@ -112,11 +112,26 @@ public sealed class ManifestRuleTests
         var b = Valid.Replace("  name: coach", "  name: coach-two\n  id: p2");
         Validate(("a.yaml", a), ("b.yaml", b)).ShouldBeClean();
 
-        // One identified by its id and one by its name do not collide by name either (plan tells whether
-        // they claim one persona, PO5003); two identified by name still do, whatever else pins the name.
+        // Two identified by name still collide, whatever else pins the name.
         var c = Valid.Replace("name: coach", "name: coach-three");
-        Validate(("a.yaml", a), ("c.yaml", c)).ShouldBeClean();
-        Validate(("a.yaml", a), ("c.yaml", c), ("d.yaml", Valid.Replace("name: coach", "name: coach-four"))).Single("PO3004").ShouldBeAt("d.yaml", 6, 17);
+        var d = Valid.Replace("name: coach", "name: coach-four");
+        Validate(("c.yaml", c), ("d.yaml", d)).Single("PO3004").ShouldBeAt("d.yaml", 6, 17);
+    }
+
+    [Fact]
+    public void APersonaNameFoundByName_ThatAPinnedManifestGivesItsPersonaToo_IsPO3004_AtTheOneFoundByName()
+    {
+        // Once both are applied two live personas have the name (the pinned one renamed to it, or the other
+        // created beside it), and every later plan of the one found by name is ambiguous (PO5001): refused first.
+        var pinned = Valid.Replace("  name: coach", "  name: coach\n  id: p1");
+        var byName = Valid.Replace("name: coach", "name: coach-three");
+        var d = Validate(("c.yaml", byName), ("a.yaml", pinned)).Single("PO3004");
+        d.ShouldBeAt("c.yaml", 6, 17);
+        d.Message.ShouldContain("a.yaml(7,17), which pins metadata.id");
+
+        // A pinned manifest that deletes its persona leaves no persona of that name behind.
+        var absent = pinned.Replace("  id: p1", "  id: p1\n  ensure: absent");
+        Validate(("c.yaml", byName), ("a.yaml", absent)).Diagnostics.ShouldNotContain(x => x.Code == "PO3004");
     }
 
     [Fact]
