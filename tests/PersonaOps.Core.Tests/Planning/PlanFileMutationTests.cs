@@ -166,7 +166,7 @@ public sealed class PlanFileMutationTests
     private static void Mutate(JsonNode document, int slot, int kind, int value, string text)
     {
         var slots = Slots(document);
-        var (parent, key, index) = slots[slot % slots.Count];
+        var (parent, key, index) = slots[(int)((uint)slot % (uint)slots.Count)]; // slot + i * 7919 may wrap below zero
         var replacement = Replacement(value, text);
         switch (kind % 4)
         {
