@@ -58,6 +58,13 @@ internal static class ApplyCommand
         using var progress = new ApplyProgress(io.Error, TimeProvider.System, io.ErrorIsTerminal);
         io = io with { Out = progress.Wrap(io.Out), Error = progress.Wrap(io.Error) };
         var planFile = arguments.Paths.Count == 1 && arguments.Paths[0].EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? arguments.Paths[0] : null;
+        if (arguments.Paths.Count > 1 && arguments.Paths.FirstOrDefault(p => p.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) is { } mixed)
+        {
+            // Read as a manifest, a plan file would only print schema errors: say what is wrong instead.
+            io.Error.WriteLine($"personaops: error: {Core.Rendering.TextEscape.Control(mixed)} looks like a saved plan, which is applied alone (personaops apply {Core.Rendering.TextEscape.Control(mixed)}), never with manifests; give either the plan file or the manifests. Nothing was applied.");
+            return ExitCodes.Error;
+        }
+
         if (planFile is not null && arguments.Only.Count > 0)
         {
             // A saved plan is applied exactly as it was reviewed, never a part of it: narrow the plan instead.

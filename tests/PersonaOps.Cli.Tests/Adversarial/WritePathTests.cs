@@ -85,6 +85,22 @@ public sealed class WritePathTests
         server.Requests.Count.ShouldBe(before, "nothing is sent for a refused option");
     }
 
+    [Fact]
+    public async Task APlanFileGivenWithManifests_IsOneClearLine_NotReadAsAManifest()
+    {
+        await using var server = new RawHttpServer(_ => Json(200, new JsonObject { ["data"] = new JsonArray(), ["total_count"] = 0 }));
+        using var project = new TempProject();
+        project.WritePersona("coach", "Coach", "You coach people.");
+        (await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "plan", "--out", "plan.json")).ExitCode.ShouldBe(0);
+        var before = server.Requests.Count;
+
+        var result = await CliRunner.RunAsync(project.Root, Env(server.BaseAddress), "apply", "plan.json", "personas/coach.yaml");
+
+        MisuseTests.AssertOneLineMisuse(result);
+        result.Stderr.ShouldContain("plan.json looks like a saved plan, which is applied alone");
+        server.Requests.Count.ShouldBe(before);
+    }
+
     public static TheoryData<string, string> DuplicateKeyEdits => new()
     {
         // A second "tool" at the top: the first key a reader looks at.
@@ -117,7 +133,7 @@ public sealed class WritePathTests
 
         apply.Stderr.ShouldNotContain("internal error");
         apply.ExitCode.ShouldBe(3, apply.Stderr);
-        apply.Stderr.ShouldContain("duplicate");
+        apply.Stderr.ShouldContain("twice in one object");
         show.Stderr.ShouldNotContain("internal error");
         show.ExitCode.ShouldBe(1, show.Stderr);
         server.Requests.Count.ShouldBe(before);
