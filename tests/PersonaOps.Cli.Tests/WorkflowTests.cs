@@ -125,6 +125,67 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public void PlanApplyAndDrift_SeeTheSameSecretVariables_FromOneMarkedBlock()
+    {
+        const string Start = "# --- personaops secret variables";
+        const string End = "# --- end of personaops secret variables ---";
+        var blocks = new List<(string Where, string Block)>();
+        foreach (var name in new[] { "personaops-plan.yml", "personaops-apply.yml", "personaops-drift.yml" })
+        {
+            foreach (var (job, body) in Jobs(File.ReadAllText(Path.Combine(Root, "examples", "github", name))))
+            {
+                // Every job that talks to the account (all but validate) carries the block.
+                if (job == "validate")
+                {
+                    body.ShouldNotContain("secrets.", customMessage: $"{name}: validate");
+                    continue;
+                }
+
+                var start = body.IndexOf(Start, StringComparison.Ordinal);
+                var end = body.IndexOf(End, StringComparison.Ordinal);
+                start.ShouldBeGreaterThan(0, $"{name}: job {job} has no secret variables block");
+                end.ShouldBeGreaterThan(start, $"{name}: job {job}");
+                body[..start].TrimEnd().ShouldEndWith("env:", customMessage: $"{name}: job {job}: the block opens the job's env:");
+                var block = body[start..end];
+                block.ShouldContain("TAVUS_API_KEY: ${{ secrets.TAVUS_API_KEY }}");
+                blocks.Add(($"{name}/{job}", block));
+
+                // Outside the block no step sets a secret of its own: one mapping, the same everywhere.
+                (body[..start] + body[end..]).ShouldNotContain("secrets.", customMessage: $"{name}: job {job}");
+            }
+        }
+
+        blocks.Count.ShouldBe(4, string.Join(", ", blocks.Select(b => b.Where)));
+        foreach (var (where, block) in blocks)
+        {
+            block.ShouldBe(blocks[0].Block, $"{where} differs from {blocks[0].Where}");
+        }
+    }
+
+    [Fact]
+    public void DriftWaitsForApply_AndThePlanCommentIsPostedOnFailureToo()
+    {
+        var apply = File.ReadAllText(Path.Combine(Root, "examples", "github", "personaops-apply.yml"));
+        var drift = File.ReadAllText(Path.Combine(Root, "examples", "github", "personaops-drift.yml"));
+        var plan = File.ReadAllText(Path.Combine(Root, "examples", "github", "personaops-plan.yml"));
+        static string Group(string text) => System.Text.RegularExpressions.Regex.Match(text, @"(?m)^concurrency:\n  group: (\S+)\n  cancel-in-progress: false$").Groups[1].Value;
+        Group(apply).ShouldNotBeEmpty();
+        Group(drift).ShouldBe(Group(apply));
+
+        // Only 0 and 2 are drift outcomes.
+        drift.ShouldContain("""if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then exit "$status"; fi""");
+
+        plan.ShouldContain("overwrite: true");
+        var comment = plan[plan.IndexOf("- name: Post or update the plan comment", StringComparison.Ordinal)..];
+        comment.ShouldStartWith("- name: Post or update the plan comment\n        # On success and on failure");
+        comment.ShouldContain("if: always()");
+        comment.ShouldContain("No plan is current");
+        comment.ShouldContain("<!-- personaops:plan failed -->");
+        plan.ShouldContain("--commit \"$HEAD_SHA\" --run-url \"$RUN_URL\"");
+        plan.ShouldContain("if: always() && steps.plan.outputs.status != '0'");
+    }
+
+    [Fact]
     public void ThisRepositorysCi_UsesTheSameAction_FromItsCheckout()
     {
         var ci = File.ReadAllText(Path.Combine(Root, ".github", "workflows", "ci.yml"));
