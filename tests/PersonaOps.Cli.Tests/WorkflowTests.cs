@@ -91,6 +91,20 @@ public sealed class WorkflowTests
         text.ShouldContain("GITHUB_PATH");
         text.ShouldContain("dotnet pack");
         text.ShouldContain("dotnet tool install --tool-path");
+
+        // The SDK and the source are the action's own (its ref), never the caller's workspace.
+        text.ShouldContain("GITHUB_ACTION_PATH/../../..");
+        text.ShouldContain("global-json-file: ${{ steps.source.outputs.global-json }}");
+        text.ShouldNotContain("GITHUB_WORKSPACE");
+
+        // The package installed is the one just built: a NuGet config that clears every other source.
+        text.ShouldContain("<clear />");
+        text.ShouldContain("--configfile");
+
+        // Restored and saved under one key naming the source it was built from.
+        const string Key = "key: personaops-tool-${{ runner.os }}-${{ runner.arch }}-${{ steps.source.outputs.hash }}";
+        System.Text.RegularExpressions.Regex.Count(text, System.Text.RegularExpressions.Regex.Escape(Key)).ShouldBe(2);
+        uses.ShouldContain(l => l.Contains("actions/cache/save@", StringComparison.Ordinal));
     }
 
     [Fact]
