@@ -61,6 +61,12 @@ public sealed class WorkflowTests
                 line.ShouldMatch(@"uses: ([\w.-]+/[\w.-]+(/[\w.-]+)?@[0-9a-f]{40} # v\d|\./\.github/actions/setup-personaops$|OWNER/personaops/\.github/actions/setup-personaops@COMMIT_SHA\b)", $"{Path.GetFileName(file)}: {line.Trim()}");
             }
 
+            // Values reach scripts through env:, never as ${{ }} inside a run: block.
+            foreach (var script in RunBlocks(text))
+            {
+                script.ShouldNotContain("${{", customMessage: $"{Path.GetFileName(file)}: {script}");
+            }
+
             text.ShouldNotContain("pull_request_target", customMessage: file);
             text.ShouldNotContain("${{ github.event.pull_request.title", customMessage: file);
             text.ShouldNotContain("${{ github.event.pull_request.body", customMessage: file);
