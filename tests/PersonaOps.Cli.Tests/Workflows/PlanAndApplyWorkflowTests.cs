@@ -240,4 +240,27 @@ public sealed class PlanAndApplyWorkflowTests
         scenario.GitHub.Calls[1].Args["message"]!.GetValue<string>().ShouldStartWith("This commit did not come from a merged pull request, so no plan was reviewed; nothing was applied.");
         (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
     }
+
+    [Fact]
+    public async Task ApplyAfterAMergeWhoseLastPlanFailed_IsRefused_NoPlanWasReviewed()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        (await scenario.PlanAsync(head, key: "a-revoked-key")).Succeeded.ShouldBeFalse();
+        scenario.GitHub.ClearCalls();
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
+        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
+        scenario.GitHub.MergedPullRequest(merge, Pull);
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
+        scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldStartWith("The last plan of #7 failed: its comment says no plan is current, so none was reviewed. Nothing was applied.");
+        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
 }
