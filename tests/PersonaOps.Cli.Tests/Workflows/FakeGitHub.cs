@@ -5,6 +5,12 @@ namespace PersonaOps.Cli.Tests.Workflows;
 /// <summary>One call an actions/github-script step made: the method (e.g. "issues.createComment") and its arguments.</summary>
 public sealed record GitHubCall(string Method, JsonObject Args);
 
+/// <summary>An issue of the fake GitHub; its labels joined by commas.</summary>
+public sealed record FakeIssue(int Number, string State, string Title, string Body, string LabelList)
+{
+    public string[] Labels => LabelList.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
+
 /// <summary>
 /// An in-memory GitHub for actions/github-script steps: issue comments, and the pull requests a commit came
 /// from. Each script runs under node wrapped in an async function, as github-script does, with a fake
@@ -37,6 +43,24 @@ public sealed class FakeGitHub
             c.body = a.body;
             return { data: c };
           },
+          listForRepo: async a => {
+            record("issues.listForRepo", a);
+            const labels = a.labels ? a.labels.split(",") : [];
+            return { data: state.issues.filter(i => (!a.state || a.state === "all" || i.state === a.state) && labels.every(l => i.labels.some(x => x.name === l))).map(i => ({ ...i })) };
+          },
+          create: async a => {
+            record("issues.create", a);
+            const i = { number: state.nextIssue++, title: a.title, body: a.body, state: "open", labels: (a.labels || []).map(name => ({ name })) };
+            state.issues.push(i);
+            return { data: i };
+          },
+          update: async a => {
+            record("issues.update", a);
+            const i = state.issues.find(i => i.number === a.issue_number);
+            if (!i) throw notFound();
+            for (const k of ["title", "body", "state", "state_reason"]) if (a[k] !== undefined) i[k] = a[k];
+            return { data: i };
+          },
         };
         const repos = {
           listPullRequestsAssociatedWithCommit: async a => { record("repos.listPullRequestsAssociatedWithCommit", a); return { data: state.pulls[a.commit_sha] || [] }; },
@@ -63,6 +87,8 @@ public sealed class FakeGitHub
         ["pulls"] = new JsonObject(),
         ["calls"] = new JsonArray(),
         ["nextId"] = 1001,
+        ["issues"] = new JsonArray(),
+        ["nextIssue"] = 50,
     };
 
     /// <summary>Every call so far, in order.</summary>
@@ -74,6 +100,12 @@ public sealed class FakeGitHub
         _state["comments"]![issue.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonArray comments
             ? [.. comments.Select(c => (c!["id"]!.GetValue<long>(), c["body"]!.GetValue<string>()))]
             : [];
+
+    /// <summary>The issues opened through the fake (not pull requests).</summary>
+    public IReadOnlyList<FakeIssue> Issues() =>
+        [.. _state["issues"]!.AsArray().Select(i => new FakeIssue(
+            i!["number"]!.GetValue<int>(), i["state"]!.GetValue<string>(), i["title"]!.GetValue<string>(), i["body"]!.GetValue<string>(),
+            string.Join(",", i["labels"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()))))];
 
     /// <summary>Forgets the calls recorded so far (the comments stay), so a scenario can assert one run's calls.</summary>
     public void ClearCalls() => _state["calls"] = new JsonArray();

@@ -63,6 +63,9 @@ public sealed class WorkflowHarness
         public required FakeGitHub GitHub { get; init; }
         public Dictionary<string, string> Secrets { get; init; } = [];
 
+        /// <summary>The script installed as personaops instead of the tests' build, when a scenario needs another one.</summary>
+        public string? PersonaOps { get; set; }
+
         /// <summary>Variables of the runner's own environment, under every step.</summary>
         public Dictionary<string, string> Environment { get; init; } = [];
         public string Repository { get; init; } = "team/personas";
@@ -148,7 +151,7 @@ public sealed class WorkflowHarness
                 var (exit, output) = uses switch
                 {
                     null => await BashAsync(Scalar(stepNode, "run")!, stepEnv, run.Workspace, runner),
-                    _ when uses.Contains("/setup-personaops", StringComparison.Ordinal) => await InstallPersonaOpsAsync(files["GITHUB_PATH"], runner),
+                    _ when uses.Contains("/setup-personaops", StringComparison.Ordinal) => await InstallPersonaOpsAsync(files["GITHUB_PATH"], runner, run.PersonaOps),
                     _ when uses.StartsWith("actions/github-script@", StringComparison.Ordinal) =>
                         await run.GitHub.RunScriptAsync(Scalar(Child(stepNode, "with")!, "script")!, stepEnv, run, runner),
                     _ when uses.StartsWith("actions/checkout@", StringComparison.Ordinal) => (0, "the scenario's repository is the workspace"),
@@ -179,13 +182,13 @@ public sealed class WorkflowHarness
         }
     }
 
-    private static async Task<(int, string)> InstallPersonaOpsAsync(string githubPath, string runner)
+    private static async Task<(int, string)> InstallPersonaOpsAsync(string githubPath, string runner, string? replacement)
     {
         // Instead of packing PersonaOps: the personaops these tests were built with.
         var tools = Path.Combine(runner, "personaops-tool");
         Directory.CreateDirectory(tools);
         var wrapper = Path.Combine(tools, "personaops");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "personaops.dll")}\" \"$@\"\n");
+        await File.WriteAllTextAsync(wrapper, replacement ?? $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "personaops.dll")}\" \"$@\"\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

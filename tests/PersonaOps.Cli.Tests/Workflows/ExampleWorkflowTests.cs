@@ -8,11 +8,11 @@ using PersonaOps.Sandbox.Store;
 namespace PersonaOps.Cli.Tests.Workflows;
 
 /// <summary>
-/// The example plan and apply workflows, run for real by <see cref="WorkflowHarness"/> in a temporary
+/// The example plan, apply and drift workflows, run for real by <see cref="WorkflowHarness"/> in a temporary
 /// repository laid out like a team's personas repository, against a served sandbox, with GitHub faked in
 /// memory: each scenario asserts the calls the workflow made to GitHub and the comment bodies it wrote.
 /// </summary>
-public sealed class PlanAndApplyWorkflowTests
+public sealed class ExampleWorkflowTests
 {
     private const string Key = "workflow-key";
     private const int Pull = 7;
@@ -87,6 +87,38 @@ public sealed class PlanAndApplyWorkflowTests
             Repo.Git("checkout", "-q", "--detach", sha);
             var payload = new JsonObject { ["before"] = before, ["after"] = sha, ["ref"] = "refs/heads/main" };
             return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", Context("push", payload, sha, Key));
+        }
+
+        public Task<JobRun> DriftAsync(string? personaops = null)
+        {
+            Repo.Git("checkout", "-q", "main");
+            var sha = Repo.Git("rev-parse", "HEAD").Trim();
+            var context = Context("schedule", new JsonObject { ["schedule"] = "17 6 * * *" }, sha, Key);
+            context.PersonaOps = personaops;
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-drift.yml")).RunJobAsync("drift", context);
+        }
+
+        /// <summary>Commits the coach to main and applies it to the account with personaops itself.</summary>
+        public async Task ApplyCoachOnMainAsync()
+        {
+            Repo.Git("checkout", "-q", "main");
+            Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", "You coach people."));
+            Repo.Commit("coach");
+            var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = Server.BaseAddress.ToString() };
+            var apply = await CliRunner.RunAsync(Repo.Root, env, "apply", "--auto-approve");
+            apply.ExitCode.ShouldBe(0, apply.Stdout + apply.Stderr);
+        }
+
+        /// <summary>An edit made in the dashboard: the live coach's prompt.</summary>
+        public void EditCoachLive(string prompt)
+        {
+            var id = Store.List("user", 100, 0).Page.Single(p => p.Body["persona_name"]?.GetValue<string>() == "Coach").Id;
+            Store.Update(id, r =>
+            {
+                var body = r.Body.DeepClone().AsObject();
+                body["system_prompt"] = prompt;
+                return new UpdateDecision.Store(body, false);
+            });
         }
 
         private WorkflowHarness.RunContext Context(string eventName, JsonObject payload, string sha, string key) => new()
@@ -262,5 +294,69 @@ public sealed class PlanAndApplyWorkflowTests
         Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
         scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldStartWith("The last plan of #7 failed: its comment says no plan is current, so none was reviewed. Nothing was applied.");
         (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
+
+    private const string DriftLabel = "personaops-drift";
+
+    [Fact]
+    public async Task Drift_OpensTheTrackingIssue_UpdatesIt_AndClosesItOnceDriftIsGone()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+
+        // Found: one issue opened, labelled, with the report and the run.
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+        var found = await scenario.DriftAsync();
+        found.Succeeded.ShouldBeTrue(found.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.create"]);
+        scenario.GitHub.Calls[0].Args["labels"]!.GetValue<string>().ShouldBe(DriftLabel);
+        scenario.GitHub.Calls[0].Args["state"]!.GetValue<string>().ShouldBe("open");
+        var issue = scenario.GitHub.Issues().ShouldHaveSingleItem();
+        issue.State.ShouldBe("open");
+        issue.Labels.ShouldBe([DriftLabel]);
+        issue.Body.ShouldContain("coach");
+        issue.Body.ShouldEndWith($"Last checked by {RunUrl}.");
+        issue.Body.ShouldNotContain(Key);
+
+        // Still drifted: the same issue updated, no second one.
+        scenario.GitHub.ClearCalls();
+        scenario.EditCoachLive("You coach people, edited twice.");
+        var updated = await scenario.DriftAsync();
+        updated.Succeeded.ShouldBeTrue(updated.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.update"]);
+        scenario.GitHub.Calls[1].Args["issue_number"]!.GetValue<int>().ShouldBe(issue.Number);
+        scenario.GitHub.Issues().ShouldHaveSingleItem().Body.ShouldContain("edited twice");
+
+        // Gone: a comment saying so, and the issue closed.
+        scenario.GitHub.ClearCalls();
+        scenario.EditCoachLive("You coach people.");
+        var gone = await scenario.DriftAsync();
+        gone.Succeeded.ShouldBeTrue(gone.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.createComment", "issues.update"]);
+        scenario.GitHub.Comments(issue.Number).ShouldHaveSingleItem().Body.ShouldBe($"No drift any more ({RunUrl}).");
+        scenario.GitHub.Calls[2].Args["state"]!.GetValue<string>().ShouldBe("closed");
+        scenario.GitHub.Issues().ShouldHaveSingleItem().State.ShouldBe("closed");
+    }
+
+    [Fact]
+    public async Task DriftKilled_Exit137_FailsTheJob_AndLeavesTheTrackingIssueAsItIs()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+        (await scenario.DriftAsync()).Succeeded.ShouldBeTrue();
+        var before = scenario.GitHub.Issues().ShouldHaveSingleItem();
+        scenario.GitHub.ClearCalls();
+
+        // personaops killed by the out-of-memory killer (SIGKILL: exit 137).
+        var job = await scenario.DriftAsync(personaops: "#!/bin/sh\nkill -KILL $$\n");
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Drift").Outcome.ShouldBe("failure", job.Log);
+        job.Step("Open, update or close the tracking issue").Outcome.ShouldBe("skipped", job.Log);
+        scenario.GitHub.Calls.ShouldBeEmpty();
+        scenario.GitHub.Issues().ShouldHaveSingleItem().ShouldBe(before);
     }
 }
