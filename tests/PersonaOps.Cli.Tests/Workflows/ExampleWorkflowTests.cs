@@ -66,7 +66,7 @@ public sealed class ExampleWorkflowTests
 
         private bool _branched;
 
-        public Task<JobRun> PlanAsync(string head, string key = Key)
+        public Task<JobRun> PlanAsync(string head, string key = Key, string job = "plan", string headRepository = "team/personas")
         {
             Repo.Git("checkout", "-q", "--detach", head);
             var payload = new JsonObject
@@ -75,11 +75,11 @@ public sealed class ExampleWorkflowTests
                 ["pull_request"] = new JsonObject
                 {
                     ["number"] = Pull,
-                    ["head"] = new JsonObject { ["sha"] = head, ["repo"] = new JsonObject { ["full_name"] = "team/personas" } },
+                    ["head"] = new JsonObject { ["sha"] = head, ["repo"] = new JsonObject { ["full_name"] = headRepository } },
                     ["base"] = new JsonObject { ["sha"] = Base },
                 },
             };
-            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-plan.yml")).RunJobAsync("plan", Context("pull_request", payload, head, key));
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-plan.yml")).RunJobAsync(job, Context("pull_request", payload, head, key));
         }
 
         public Task<JobRun> ApplyAsync(string before, string sha)
@@ -358,5 +358,52 @@ public sealed class ExampleWorkflowTests
         job.Step("Open, update or close the tracking issue").Outcome.ShouldBe("skipped", job.Log);
         scenario.GitHub.Calls.ShouldBeEmpty();
         scenario.GitHub.Issues().ShouldHaveSingleItem().ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task AForkPullRequest_IsValidated_AndGetsNoPlan_NorAnyCallToGitHub()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+
+        var validate = await scenario.PlanAsync(head, job: "validate", headRepository: "someone/personas");
+        var plan = await scenario.PlanAsync(head, headRepository: "someone/personas");
+
+        validate.Succeeded.ShouldBeTrue(validate.Log);
+        validate.Step("Validate").Outcome.ShouldBe("success", validate.Log);
+        plan.Ran.ShouldBeFalse(plan.Log);
+        scenario.GitHub.Calls.ShouldBeEmpty();
+        scenario.GitHub.Comments(Pull).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ApplyWhenTheAccountChangedAfterTheReview_IsRefused_NamingBothPlans()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        var reviewed = scenario.GitHub.Comments(Pull).Single().Body[(Marker.Length + "sha256=".Length)..][..64];
+        scenario.GitHub.ClearCalls();
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
+        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
+        scenario.GitHub.MergedPullRequest(merge, Pull);
+        // Someone applies the change from a laptop before the workflow runs: its re-plan is no longer the reviewed one.
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = scenario.Server.BaseAddress.ToString() };
+        (await CliRunner.RunAsync(scenario.Repo.Root, env, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("failure", job.Log);
+        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
+        var message = scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>();
+        message.ShouldContain($"differs from the one reviewed in #7 (sha256={reviewed})");
+        message.ShouldContain("Nothing was applied.");
+        (await scenario.AccountAsync()).ShouldContain("edited in the dashboard");
     }
 }
