@@ -153,7 +153,7 @@ public sealed class WorkflowHarness
                     null => await BashAsync(Scalar(stepNode, "run")!, stepEnv, run.Workspace, runner),
                     _ when uses.Contains("/setup-personaops", StringComparison.Ordinal) => await InstallPersonaOpsAsync(files["GITHUB_PATH"], runner, run.PersonaOps),
                     _ when uses.StartsWith("actions/github-script@", StringComparison.Ordinal) =>
-                        await run.GitHub.RunScriptAsync(Scalar(Child(stepNode, "with")!, "script")!, stepEnv, run, runner),
+                        await run.GitHub.RunScriptAsync(ctx.Interpolate(Scalar(Child(stepNode, "with")!, "script")!), stepEnv, run, runner),
                     _ when uses.StartsWith("actions/checkout@", StringComparison.Ordinal) => (0, "the scenario's repository is the workspace"),
                     _ => (0, "skipped by the harness: " + uses),
                 };
