@@ -85,4 +85,15 @@ public sealed class WorkflowHarnessTests
 
         await Should.ThrowAsync<NotSupportedException>(() => new WorkflowHarness(file).RunJobAsync("one", run));
     }
+
+    [Fact]
+    public async Task AnActionTheHarnessDoesNotKnow_FailsTheTest_InsteadOfBeingSkipped()
+    {
+        using var repo = new TempRepository();
+        var file = repo.Write("w.yml", "on: push\njobs:\n  one:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02\n      - uses: someone/deploy@0123456789012345678901234567890123456789\n");
+        var run = new WorkflowHarness.RunContext { Workspace = repo.Root, EventName = "push", Event = [], Sha = "0123", GitHub = new FakeGitHub() };
+
+        var error = await Should.ThrowAsync<NotSupportedException>(() => new WorkflowHarness(file).RunJobAsync("one", run));
+        error.Message.ShouldContain("someone/deploy@");
+    }
 }
