@@ -1,0 +1,409 @@
+using System.Text.Json.Nodes;
+using PersonaOps.Cli.Tests.Git;
+using PersonaOps.Sandbox;
+using PersonaOps.Sandbox.Api;
+using PersonaOps.Sandbox.Hosting;
+using PersonaOps.Sandbox.Store;
+
+namespace PersonaOps.Cli.Tests.Workflows;
+
+/// <summary>
+/// The example plan, apply and drift workflows, run for real by <see cref="WorkflowHarness"/> in a temporary
+/// repository laid out like a team's personas repository, against a served sandbox, with GitHub faked in
+/// memory: each scenario asserts the calls the workflow made to GitHub and the comment bodies it wrote.
+/// </summary>
+public sealed class ExampleWorkflowTests
+{
+    private const string Key = "workflow-key";
+    private const int Pull = 7;
+    private const string RunUrl = "https://github.com/team/personas/actions/runs/4242";
+    private const string Marker = "<!-- personaops:plan ";
+
+    /// <summary>A team's repository with a served account and a fake GitHub, for one scenario.</summary>
+    private sealed class Scenario : IAsyncDisposable
+    {
+        private Scenario(TempRepository repo, PersonaStore store, SandboxServer server, string @base)
+        {
+            Repo = repo;
+            Store = store;
+            Server = server;
+            Base = @base;
+        }
+
+        public TempRepository Repo { get; }
+        public PersonaStore Store { get; }
+        public SandboxServer Server { get; }
+        public string Base { get; }
+        public FakeGitHub GitHub { get; } = new();
+
+        public static async Task<Scenario> StartAsync()
+        {
+            var repo = new TempRepository();
+            repo.Write("README.md", "Our personas.\n");
+            repo.Write("personas/.keep", "");
+            var @base = repo.Commit("start");
+            var store = new PersonaStore(Path.Combine(repo.Root, ".git", "served.db"));
+            var server = await SandboxServer.StartAsync(new SandboxApi(store, new SandboxOptions { ApiKey = Key }), 0);
+            return new Scenario(repo, store, server, @base);
+        }
+
+        /// <summary>Commits a change on the pull request's branch and returns the head commit.</summary>
+        public string PushToPullRequest(string prompt)
+        {
+            if (_branched)
+            {
+                Repo.Git("checkout", "-q", "change");
+            }
+            else
+            {
+                Repo.Git("checkout", "-q", "-b", "change", Base);
+                _branched = true;
+            }
+
+            Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", prompt));
+            return Repo.Commit("coach: " + prompt);
+        }
+
+        private bool _branched;
+
+        public Task<JobRun> PlanAsync(string head, string key = Key, string job = "plan", string headRepository = "team/personas")
+        {
+            Repo.Git("checkout", "-q", "--detach", head);
+            var payload = new JsonObject
+            {
+                ["number"] = Pull,
+                ["pull_request"] = new JsonObject
+                {
+                    ["number"] = Pull,
+                    ["head"] = new JsonObject { ["sha"] = head, ["repo"] = new JsonObject { ["full_name"] = headRepository } },
+                    ["base"] = new JsonObject { ["sha"] = Base },
+                },
+            };
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-plan.yml")).RunJobAsync(job, Context("pull_request", payload, head, key));
+        }
+
+        public Task<JobRun> ApplyAsync(string before, string sha)
+        {
+            Repo.Git("checkout", "-q", "--detach", sha);
+            var payload = new JsonObject { ["before"] = before, ["after"] = sha, ["ref"] = "refs/heads/main" };
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", Context("push", payload, sha, Key));
+        }
+
+        public Task<JobRun> DriftAsync(string? personaops = null)
+        {
+            Repo.Git("checkout", "-q", "main");
+            var sha = Repo.Git("rev-parse", "HEAD").Trim();
+            var context = Context("schedule", new JsonObject { ["schedule"] = "17 6 * * *" }, sha, Key);
+            context.PersonaOps = personaops;
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-drift.yml")).RunJobAsync("drift", context);
+        }
+
+        /// <summary>Commits the coach to main and applies it to the account with personaops itself.</summary>
+        public async Task ApplyCoachOnMainAsync()
+        {
+            Repo.Git("checkout", "-q", "main");
+            Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", "You coach people."));
+            Repo.Commit("coach");
+            var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = Server.BaseAddress.ToString() };
+            var apply = await CliRunner.RunAsync(Repo.Root, env, "apply", "--auto-approve");
+            apply.ExitCode.ShouldBe(0, apply.Stdout + apply.Stderr);
+        }
+
+        /// <summary>An edit made in the dashboard: the live coach's prompt.</summary>
+        public void EditCoachLive(string prompt)
+        {
+            var id = Store.List("user", 100, 0).Page.Single(p => p.Body["persona_name"]?.GetValue<string>() == "Coach").Id;
+            Store.Update(id, r =>
+            {
+                var body = r.Body.DeepClone().AsObject();
+                body["system_prompt"] = prompt;
+                return new UpdateDecision.Store(body, false);
+            });
+        }
+
+        private WorkflowHarness.RunContext Context(string eventName, JsonObject payload, string sha, string key) => new()
+        {
+            Workspace = Repo.Root,
+            EventName = eventName,
+            Event = payload,
+            Sha = sha,
+            GitHub = GitHub,
+            Secrets = new() { ["TAVUS_API_KEY"] = key },
+            // The account's address: the served sandbox instead of Tavus (the runner's environment).
+            Environment = new() { ["TAVUS_API_URL"] = Server.BaseAddress.ToString() },
+        };
+
+        /// <summary>The personas the account holds, through the API.</summary>
+        public async Task<string> AccountAsync()
+        {
+            using var http = new HttpClient { BaseAddress = Server.BaseAddress };
+            http.DefaultRequestHeaders.Add("x-api-key", Key);
+            return await http.GetStringAsync(new Uri("/v2/personas", UriKind.Relative));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Server.DisposeAsync();
+            Store.Dispose();
+            Repo.Dispose();
+        }
+    }
+
+    private static string[] Methods(FakeGitHub github) => [.. github.Calls.Select(c => c.Method)];
+
+    [Fact]
+    public async Task APullRequestsFirstPlan_CreatesTheStickyComment_NamingTheCommitAndTheRun()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+
+        var job = await scenario.PlanAsync(head);
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        job.Step("Plan").Outcome.ShouldBe("success", job.Log);
+        job.Step("actions/upload-artifact").Outcome.ShouldBe("recorded", job.Log);
+        job.Step("Fail the job when the plan failed").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listComments", "issues.createComment"]);
+        scenario.GitHub.Calls[1].Args["issue_number"]!.GetValue<int>().ShouldBe(Pull);
+        var body = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem().Body;
+        body.ShouldMatch(@"^<!-- personaops:plan sha256=[0-9a-f]{64} -->");
+        // The commit as the comment shows it (its first 12 digits), and a link to this run.
+        body.ShouldContain($"Computed for commit <code>{head[..12]}</code> in <a href=\"{RunUrl}\">this run</a>.", customMessage: body);
+        body.ShouldContain("coach");
+        body.ShouldNotContain(Key);
+    }
+
+    [Fact]
+    public async Task AnUpdateOfThePullRequest_UpdatesTheSameComment_NeverASecondOne()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        (await scenario.PlanAsync(scenario.PushToPullRequest("You coach people."))).Succeeded.ShouldBeTrue();
+        var (id, first) = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem();
+        scenario.GitHub.ClearCalls();
+
+        var head = scenario.PushToPullRequest("You coach people kindly.");
+        var job = await scenario.PlanAsync(head);
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listComments", "issues.updateComment"]);
+        scenario.GitHub.Calls[1].Args["comment_id"]!.GetValue<long>().ShouldBe(id);
+        var (sameId, body) = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem();
+        sameId.ShouldBe(id);
+        body.ShouldContain($"commit <code>{head[..12]}</code>", customMessage: body);
+        body.ShouldContain("kindly");
+        body.ShouldStartWith(Marker + "sha256=");
+        body.ShouldNotBe(first);
+    }
+
+    [Fact]
+    public async Task AFailingPlan_ReplacesTheCommentWithTheError_WithNoFingerprint_AndFailsTheJob()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        (await scenario.PlanAsync(scenario.PushToPullRequest("You coach people."))).Succeeded.ShouldBeTrue();
+        var (id, _) = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem();
+        scenario.GitHub.ClearCalls();
+
+        // The account refuses the key: personaops plan fails.
+        var head = scenario.PushToPullRequest("You coach people kindly.");
+        var job = await scenario.PlanAsync(head, key: "a-revoked-key");
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("actions/upload-artifact").Outcome.ShouldBe("skipped", job.Log);
+        job.Step("Post or update the plan comment").Outcome.ShouldBe("success", job.Log);
+        job.Step("Fail the job when the plan failed").Outcome.ShouldBe("failure", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listComments", "issues.updateComment"]);
+        var (sameId, body) = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem();
+        sameId.ShouldBe(id);
+        body.ShouldStartWith("<!-- personaops:plan failed -->\n### PersonaOps plan failed");
+        body.ShouldNotContain("sha256=");
+        body.ShouldContain("No plan is current for this pull request.");
+        body.ShouldContain(head);
+        body.ShouldContain(RunUrl);
+        body.ShouldContain("<pre>");
+        body.ShouldNotContain("a-revoked-key");
+    }
+
+    [Fact]
+    public async Task ApplyAfterAReviewedMerge_AppliesThePlanReviewedInThePullRequest()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        scenario.GitHub.ClearCalls();
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
+        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
+        scenario.GitHub.MergedPullRequest(merge, Pull);
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("success", job.Log);
+        job.Step("Apply").Outcome.ShouldBe("success", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.info"]);
+        scenario.GitHub.Calls[0].Args["commit_sha"]!.GetValue<string>().ShouldBe(merge);
+        scenario.GitHub.Calls[1].Args["issue_number"]!.GetValue<int>().ShouldBe(Pull);
+        scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldBe("The plan matches the one reviewed in #7.");
+        (await scenario.AccountAsync()).ShouldContain("You coach people.");
+    }
+
+    [Fact]
+    public async Task ApplyOfAnUnreviewedChange_IsRefused_AndNothingIsApplied()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        // Pushed straight to main: no pull request, so no plan was reviewed.
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", "You coach people."));
+        var pushed = scenario.Repo.Commit("coach, unreviewed");
+
+        var job = await scenario.ApplyAsync(scenario.Base, pushed);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Plan").Outcome.ShouldBe("success", job.Log);
+        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("failure", job.Log);
+        job.Step("Show the plan").Outcome.ShouldBe("skipped", job.Log);
+        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "core.setFailed"]);
+        scenario.GitHub.Calls[1].Args["message"]!.GetValue<string>().ShouldStartWith("This commit did not come from a merged pull request, so no plan was reviewed; nothing was applied.");
+        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
+
+    [Fact]
+    public async Task ApplyAfterAMergeWhoseLastPlanFailed_IsRefused_NoPlanWasReviewed()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        (await scenario.PlanAsync(head, key: "a-revoked-key")).Succeeded.ShouldBeFalse();
+        scenario.GitHub.ClearCalls();
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
+        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
+        scenario.GitHub.MergedPullRequest(merge, Pull);
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
+        scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldStartWith("The last plan of #7 failed: its comment says no plan is current, so none was reviewed. Nothing was applied.");
+        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
+
+    private const string DriftLabel = "personaops-drift";
+
+    [Fact]
+    public async Task Drift_OpensTheTrackingIssue_UpdatesIt_AndClosesItOnceDriftIsGone()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+
+        // Found: one issue opened, labelled, with the report and the run.
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+        var found = await scenario.DriftAsync();
+        found.Succeeded.ShouldBeTrue(found.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.create"]);
+        scenario.GitHub.Calls[0].Args["labels"]!.GetValue<string>().ShouldBe(DriftLabel);
+        scenario.GitHub.Calls[0].Args["state"]!.GetValue<string>().ShouldBe("open");
+        var issue = scenario.GitHub.Issues().ShouldHaveSingleItem();
+        issue.State.ShouldBe("open");
+        issue.Labels.ShouldBe([DriftLabel]);
+        issue.Body.ShouldContain("coach");
+        issue.Body.ShouldEndWith($"Last checked by {RunUrl}.");
+        issue.Body.ShouldNotContain(Key);
+
+        // Still drifted: the same issue updated, no second one.
+        scenario.GitHub.ClearCalls();
+        scenario.EditCoachLive("You coach people, edited twice.");
+        var updated = await scenario.DriftAsync();
+        updated.Succeeded.ShouldBeTrue(updated.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.update"]);
+        scenario.GitHub.Calls[1].Args["issue_number"]!.GetValue<int>().ShouldBe(issue.Number);
+        scenario.GitHub.Issues().ShouldHaveSingleItem().Body.ShouldContain("edited twice");
+
+        // Gone: a comment saying so, and the issue closed.
+        scenario.GitHub.ClearCalls();
+        scenario.EditCoachLive("You coach people.");
+        var gone = await scenario.DriftAsync();
+        gone.Succeeded.ShouldBeTrue(gone.Log);
+        Methods(scenario.GitHub).ShouldBe(["issues.listForRepo", "issues.createComment", "issues.update"]);
+        scenario.GitHub.Comments(issue.Number).ShouldHaveSingleItem().Body.ShouldBe($"No drift any more ({RunUrl}).");
+        scenario.GitHub.Calls[2].Args["state"]!.GetValue<string>().ShouldBe("closed");
+        scenario.GitHub.Issues().ShouldHaveSingleItem().State.ShouldBe("closed");
+    }
+
+    [Fact]
+    public async Task DriftKilled_Exit137_FailsTheJob_AndLeavesTheTrackingIssueAsItIs()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+        (await scenario.DriftAsync()).Succeeded.ShouldBeTrue();
+        var before = scenario.GitHub.Issues().ShouldHaveSingleItem();
+        scenario.GitHub.ClearCalls();
+
+        // personaops killed by the out-of-memory killer (SIGKILL: exit 137).
+        var job = await scenario.DriftAsync(personaops: "#!/bin/sh\nkill -KILL $$\n");
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Drift").Outcome.ShouldBe("failure", job.Log);
+        job.Step("Open, update or close the tracking issue").Outcome.ShouldBe("skipped", job.Log);
+        scenario.GitHub.Calls.ShouldBeEmpty();
+        scenario.GitHub.Issues().ShouldHaveSingleItem().ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task AForkPullRequest_IsValidated_AndGetsNoPlan_NorAnyCallToGitHub()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+
+        var validate = await scenario.PlanAsync(head, job: "validate", headRepository: "someone/personas");
+        var plan = await scenario.PlanAsync(head, headRepository: "someone/personas");
+
+        validate.Succeeded.ShouldBeTrue(validate.Log);
+        validate.Step("Validate").Outcome.ShouldBe("success", validate.Log);
+        plan.Ran.ShouldBeFalse(plan.Log);
+        scenario.GitHub.Calls.ShouldBeEmpty();
+        scenario.GitHub.Comments(Pull).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ApplyWhenTheAccountChangedAfterTheReview_IsRefused_NamingBothPlans()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        var reviewed = scenario.GitHub.Comments(Pull).Single().Body[(Marker.Length + "sha256=".Length)..][..64];
+        scenario.GitHub.ClearCalls();
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
+        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
+        scenario.GitHub.MergedPullRequest(merge, Pull);
+        // Someone applies the change from a laptop before the workflow runs: its re-plan is no longer the reviewed one.
+        var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = scenario.Server.BaseAddress.ToString() };
+        (await CliRunner.RunAsync(scenario.Repo.Root, env, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("failure", job.Log);
+        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
+        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
+        var message = scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>();
+        message.ShouldContain($"differs from the one reviewed in #7 (sha256={reviewed})");
+        message.ShouldContain("Nothing was applied.");
+        (await scenario.AccountAsync()).ShouldContain("edited in the dashboard");
+    }
+}
