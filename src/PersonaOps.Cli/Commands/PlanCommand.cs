@@ -89,6 +89,12 @@ internal static class PlanCommand
         }
 
         var plan = run.Plan;
+        if (outFile is not null || output.Name == "json")
+        {
+            // A plan document is sealed over the plan as it is written: only a holder of this account's key
+            // can make one. Text and Markdown carry no seal, so they do not pay for one.
+            plan = plan with { Seal = run.Target.Plan.Key.Seal(PlanDocument.SealedContent(plan)) };
+        }
 
         // The plan file first: a plan whose file could not be saved is an error, not a plan to act on.
         if (outFile is not null && await AtomicFile.WriteAsync(Path.GetFullPath(outFile, io.CurrentDirectory), PlanDocument.Serialize(plan)) is { } error)

@@ -334,8 +334,6 @@ internal static class Workflow
             return null;
         }
 
-        // Sealed last, over the plan as it will be written: only a holder of this account's key can make one.
-        plan = plan with { Seal = target.Plan.Key.Seal(PlanDocument.SealedContent(plan)) };
         Timing(io, arguments, $"planned {plan.Personas.Count} manifest(s)", clock);
         foreach (var error in plan.Errors)
         {

@@ -60,10 +60,11 @@ public sealed class PlanKey
     public string Document(JsonNode? node) => Prefix + Hex(Mac("document", Encoding.UTF8.GetBytes(CanonicalJson.Serialize(node))));
 
     /// <summary>
-    /// The seal of a plan file: its fingerprint, keyed. Whoever edits a plan file can recompute the plain
+    /// The seal of a plan file: what it seals (<see cref="PlanDocument.SealedContent"/>: its fingerprint and
+    /// its secrets' fingerprints), keyed. Whoever edits a plan file can recompute the plain
     /// fingerprint, but not this, so apply accepts only a plan file written by a plan of this account.
     /// </summary>
-    public string Seal(string planFingerprint) => Prefix + Hex(Mac("plan", Encoding.UTF8.GetBytes(planFingerprint)));
+    public string Seal(string sealedContent) => Prefix + Hex(Mac("plan", Encoding.UTF8.GetBytes(sealedContent)));
 
     /// <summary>HMAC-SHA256 of a purpose label, a separator and the data: one key, several uses that cannot stand in for each other.</summary>
     private byte[] Mac(string purpose, ReadOnlySpan<byte> data)
