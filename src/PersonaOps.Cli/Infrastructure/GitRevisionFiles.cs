@@ -132,15 +132,12 @@ internal static class GitRevisionFiles
                 case Mode.Directory when entry.Target is Tree child:
                     Walk(root, full, child, seen, files, diagnostics);
                     break;
-                case Mode.NonExecutableFile or Mode.ExecutableFile when entry.Target is Blob blob && IsManifestName(entry.Name):
+                case Mode.NonExecutableFile or Mode.ExecutableFile when entry.Target is Blob blob && ManifestFiles.IsManifestName(entry.Name):
                     Add(root, full, blob, seen, files, diagnostics);
                     break;
             }
         }
     }
-
-    private static bool IsManifestName(string name) =>
-        name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     private static void Add(string root, string full, Blob blob, HashSet<string> seen, List<SourceFile> files, List<Diagnostic> diagnostics)
     {

@@ -48,6 +48,10 @@ internal static class ManifestFiles
         return new Result(files, diagnostics);
     }
 
+    /// <summary>Whether a file name is one PersonaOps reads as a manifest in a folder: *.yaml or *.yml.</summary>
+    public static bool IsManifestName(string name) =>
+        name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A path as users see it in diagnostics: relative to the project root, with '/' separators.</summary>
     public static string Display(string root, string full)
     {
@@ -81,7 +85,7 @@ internal static class ManifestFiles
                 continue;
             }
 
-            var isManifest = entry is FileInfo && (entry.Name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || entry.Name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase));
+            var isManifest = entry is FileInfo && IsManifestName(entry.Name);
             if (entry is FileInfo && !isManifest)
             {
                 continue;
