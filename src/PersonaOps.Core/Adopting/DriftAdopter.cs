@@ -255,19 +255,7 @@ public static class DriftAdopter
             return document;
         }
 
-        var current = document as JsonObject;
-        for (var i = 0; i < tokens.Count - 1 && current is not null; i++)
-        {
-            if (current[tokens[i]] is not JsonObject child)
-            {
-                child = new JsonObject();
-                current[tokens[i]] = child;
-            }
-
-            current = child;
-        }
-
-        if (current is not null)
+        if (ParentOf(document, tokens) is { } current)
         {
             current[tokens[^1]] = edit.Value?.DeepClone();
         }
@@ -361,19 +349,7 @@ public static class DriftAdopter
         foreach (var pointer in ignored)
         {
             var tokens = pointer.Tokens.Skip(at.Tokens.Count).ToArray();
-            var parent = copy;
-            for (var i = 0; i < tokens.Length - 1 && parent is JsonObject obj; i++)
-            {
-                if (obj[tokens[i]] is not JsonObject child)
-                {
-                    child = new JsonObject();
-                    obj[tokens[i]] = child;
-                }
-
-                parent = child;
-            }
-
-            if (parent is JsonObject target)
+            if (ParentOf(copy, tokens) is { } target)
             {
                 if (pointer.TryResolve(spec, out var kept))
                 {
@@ -387,6 +363,27 @@ public static class DriftAdopter
         }
 
         return copy;
+    }
+
+    /// <summary>
+    /// The object that holds the last of <paramref name="tokens"/> under <paramref name="root"/>, each missing
+    /// (or non-object) object on the way made a new empty one; null when <paramref name="root"/> is no object.
+    /// </summary>
+    private static JsonObject? ParentOf(JsonNode? root, IReadOnlyList<string> tokens)
+    {
+        var current = root as JsonObject;
+        for (var i = 0; i < tokens.Count - 1 && current is not null; i++)
+        {
+            if (current[tokens[i]] is not JsonObject child)
+            {
+                child = new JsonObject();
+                current[tokens[i]] = child;
+            }
+
+            current = child;
+        }
+
+        return current;
     }
 
     /// <summary>Every token of the path names a member the schema declares (no free-form value on the way).</summary>
