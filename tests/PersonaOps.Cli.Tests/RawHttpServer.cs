@@ -61,8 +61,11 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 connections.Add(ServeAsync(client));
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (_stop.IsCancellationRequested &&
+                                   ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+            // Disposal cancels the accept and stops the listener; which of the two the pending accept sees
+            // first is a race, and either way the server is stopping.
         }
 
         await Task.WhenAll(connections);

@@ -281,8 +281,10 @@ internal sealed class EchoServer : IAsyncDisposable
                 connections.Add(ServeAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (_stop.IsCancellationRequested &&
+                                   ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
+            // Stopping: the pending accept sees either the cancellation or the stopped listener first.
         }
 
         await Task.WhenAll(connections);
