@@ -57,6 +57,7 @@ internal static class PlanCommand
     {
         var command = new Command("plan", "Read the live personas and print what apply would do. Changes nothing.");
         Workflow.AddTo(command);
+        Workflow.AddRevisionOptions(command);
         command.Options.Add(Output);
         command.Options.Add(Out);
         command.Options.Add(DetailedExitCode);
@@ -71,6 +72,7 @@ internal static class PlanCommand
     {
         var command = new Command("drift", "Plan for scheduled jobs: exit 2 when the live personas differ from the manifests, 0 when they match, 1 on error.");
         Workflow.AddTo(command);
+        Workflow.AddRevisionOptions(command);
         command.Options.Add(DriftOutput);
         command.Options.Add(Commit);
         command.Options.Add(RunUrl);
@@ -82,6 +84,12 @@ internal static class PlanCommand
 
     private static async Task<int> RunAsync(IOContext io, WorkflowArguments arguments, OutputFormat<Plan> output, MarkdownContext context, string? outFile, bool detailedExitCode, CancellationToken cancellationToken, bool adopt = false)
     {
+        if (adopt && arguments.Head is not null)
+        {
+            io.Error.WriteLine("personaops: error: drift --adopt rewrites the manifests in the work tree, and --head reads them from another revision; run drift --adopt without --head, on a checkout of the branch to change.");
+            return ExitCodes.Error;
+        }
+
         await using var run = await Workflow.LoadAndPlanAsync(io, arguments, requireSecrets: false, cancellationToken);
         if (run is null)
         {

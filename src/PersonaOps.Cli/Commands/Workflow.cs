@@ -23,7 +23,9 @@ internal sealed record WorkflowArguments(
     bool Color,
     bool Verbose,
     RequestLimits Limits,
-    string? Base = null);
+    string? Base = null,
+    string? Head = null,
+    bool Untrusted = false);
 
 /// <summary>How long one API request may take, how often a failed one is retried, and how large an answer may be.</summary>
 internal sealed record RequestLimits(int TimeoutSeconds, int MaxRetries, int MaxResponseMiB = 16)
@@ -53,6 +55,17 @@ internal static class Workflow
         HelpName = "revision",
     };
 
+    public static readonly Option<string?> Head = new("--head")
+    {
+        Description = "Read the manifests at this Git revision instead of the work tree, from Git's objects (nothing is checked out): a fork's pull request fetched as data, or a commit of main. The project file and the API still come from the work tree and the environment.",
+        HelpName = "revision",
+    };
+
+    public static readonly Option<bool> Untrusted = new("--untrusted")
+    {
+        Description = "The manifests come from someone who must not see this job's environment (a fork's pull request planned with the repository's secrets): a ${env:...} outside a secret field is an error (PO3016), since the plan would show its value.",
+    };
+
     public static readonly Option<bool> RotateSecrets = new("--rotate-secrets") { Description = "Send every secret again, including those Tavus does not return and so cannot be compared." };
     public static readonly Option<int> Timeout = new Option<int>("--timeout") { Description = "Seconds one API request may take before it counts as failed (and is retried, where that is safe).", HelpName = "seconds", DefaultValueFactory = _ => RequestLimits.Default.TimeoutSeconds }.InRange(1, 600, "seconds");
     public static readonly Option<int> MaxRetries = new Option<int>("--max-retries") { Description = "Retries of a request that failed with 429, 5xx, a timeout or a dropped connection; 0 turns retries off.", HelpName = "count", DefaultValueFactory = _ => RequestLimits.Default.MaxRetries }.InRange(0, 20);
@@ -80,6 +93,13 @@ internal static class Workflow
         command.Options.Add(Base);
     }
 
+    /// <summary>Adds --head and --untrusted: for the commands that only read (plan, drift), never apply.</summary>
+    public static void AddRevisionOptions(Command command)
+    {
+        command.Options.Add(Head);
+        command.Options.Add(Untrusted);
+    }
+
     public static WorkflowArguments Arguments(IOContext io, ParseResult parseResult) => new(
         CliApp.ProjectRoot(io, parseResult),
         parseResult.GetValue(Paths) ?? [],
@@ -91,7 +111,9 @@ internal static class Workflow
         io.UseColor(parseResult.GetValue(GlobalOptions.NoColor)),
         parseResult.GetValue(GlobalOptions.Verbose),
         Limits(parseResult),
-        parseResult.GetValue(Base));
+        parseResult.GetValue(Base),
+        parseResult.CommandResult.Command.Options.Contains(Head) ? parseResult.GetValue(Head) : null,
+        parseResult.CommandResult.Command.Options.Contains(Untrusted) && parseResult.GetValue(Untrusted));
 
     /// <summary>
     /// Reads and validates the manifests, then resolves them (<see cref="DesiredResolver"/>): the environment
@@ -107,8 +129,13 @@ internal static class Workflow
 
         // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
         var schema = Task.Run(() => Core.Schema.KindSchema.Persona);
-        var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        var read = ReadManifestFiles(io, arguments);
         _ = schema.GetAwaiter().GetResult();
+        if (read is null)
+        {
+            return null;
+        }
+
         var result = ManifestValidator.Validate(read.Files);
         Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
@@ -134,11 +161,11 @@ internal static class Workflow
                 return null;
             }
 
-            everything = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets: false);
+            everything = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets: false, untrusted: arguments.Untrusted);
             manifests = manifests.Where(m => arguments.Only.Contains(m.Name)).ToArray();
         }
 
-        var resolved = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets);
+        var resolved = DesiredResolver.Resolve(manifests, io.Environment, requireSecrets, untrusted: arguments.Untrusted);
         foreach (var name in resolved.SecretVariables)
         {
             io.Redactor.Add(io.Environment(name));
@@ -187,6 +214,32 @@ internal static class Workflow
         }
 
         return LoadBase(io, arguments, out var planBase) ? new LoadedManifests(resolved, null) { Base = planBase, Files = read.Files } : null;
+    }
+
+    /// <summary>
+    /// The head manifests' files: the work tree's, or with --head those of that revision, read from Git's
+    /// objects. Null (after saying why) when the revision cannot be read.
+    /// </summary>
+    private static ManifestFiles.Result? ReadManifestFiles(IOContext io, WorkflowArguments arguments)
+    {
+        if (arguments.Head is not { } revision)
+        {
+            return ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        }
+
+        var read = GitRevisionFiles.Read(arguments.Root, io.CurrentDirectory, revision, arguments.Paths, "--head");
+        if (read.Error is not null)
+        {
+            io.Error.WriteLine($"personaops: error: {read.Error} Nothing was sent to the API.");
+            return null;
+        }
+
+        if (arguments.Verbose)
+        {
+            io.Error.WriteLine($"personaops: the manifests are those of {TextEscape.Control(revision)}, commit {read.Commit}");
+        }
+
+        return new ManifestFiles.Result(read.Files, read.Diagnostics);
     }
 
     /// <summary>

@@ -17,9 +17,10 @@ internal static class GitRevisionFiles
     public sealed record Result(IReadOnlyList<SourceFile> Files, IReadOnlyList<Diagnostic> Diagnostics, string? Commit, string? Error);
 
     /// <summary>The commit a revision names, or why it names none; no file is read.</summary>
-    public static Result Commit(string root, string currentDirectory, string revision) => Read(root, currentDirectory, revision, paths: null);
+    public static Result Commit(string root, string currentDirectory, string revision, string option = "--base") => Read(root, currentDirectory, revision, paths: null, option);
 
-    public static Result Read(string root, string currentDirectory, string revision, IReadOnlyList<string>? paths)
+    /// <param name="option">The option that named the revision (--base, --head), for the messages.</param>
+    public static Result Read(string root, string currentDirectory, string revision, IReadOnlyList<string>? paths, string option = "--base")
     {
         string? location;
         try
@@ -33,7 +34,7 @@ internal static class GitRevisionFiles
 
         if (location is null)
         {
-            return Failed($"--base needs the project to be inside a Git repository, and {Shown(currentDirectory, root)} is not; run plan without --base, or from the repository's checkout.");
+            return Failed($"{option} needs the project to be inside a Git repository, and {Shown(currentDirectory, root)} is not; run plan without {option}, or from the repository's checkout.");
         }
 
         try
@@ -41,10 +42,10 @@ internal static class GitRevisionFiles
             using var repository = new Repository(location);
             if (repository.Info.WorkingDirectory is not { } workTree)
             {
-                return Failed("--base needs a checkout with a work tree, and this repository is bare.");
+                return Failed($"{option} needs a checkout with a work tree, and this repository is bare.");
             }
 
-            var commit = Resolve(repository, revision, out var problem);
+            var commit = Resolve(repository, revision, option, out var problem);
             if (commit is null)
             {
                 return Failed(problem!);
@@ -88,7 +89,7 @@ internal static class GitRevisionFiles
         }
     }
 
-    private static Commit? Resolve(Repository repository, string revision, out string? problem)
+    private static Commit? Resolve(Repository repository, string revision, string option, out string? problem)
     {
         problem = null;
         GitObject? found;
@@ -110,8 +111,8 @@ internal static class GitRevisionFiles
         if (commit is null)
         {
             problem = repository.Info.IsShallow
-                ? $"--base names '{revision}', which is not a commit of this repository; this clone is shallow, so older commits may be missing (fetch them, e.g. actions/checkout with fetch-depth: 0)."
-                : $"--base names '{revision}', which is not a commit of this repository (give a commit, branch or tag).";
+                ? $"{option} names '{revision}', which is not a commit of this repository; this clone is shallow, so older commits may be missing (fetch them, e.g. actions/checkout with fetch-depth: 0)."
+                : $"{option} names '{revision}', which is not a commit of this repository (give a commit, branch or tag).";
         }
 
         return commit;

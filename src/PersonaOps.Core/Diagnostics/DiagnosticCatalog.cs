@@ -51,6 +51,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor Unidentifiable = new("PO3013", Severity.Error, "The manifest names no live resource to manage");
     public static readonly DiagnosticDescriptor SecretInPlainField = new("PO3014", Severity.Error, "A secret's variable in a field that is not secret");
     public static readonly DiagnosticDescriptor CredentialsInUrl = new("PO3015", Severity.Error, "Credentials in a URL");
+    public static readonly DiagnosticDescriptor VariableInUntrusted = new("PO3016", Severity.Error, "A variable outside a secret field, in manifests planned as untrusted data");
 
     public static readonly DiagnosticDescriptor DeprecatedField = new("PO4001", Severity.Warning, "Deprecated field");
     public static readonly DiagnosticDescriptor DeprecatedValue = new("PO4002", Severity.Warning, "Deprecated value");

@@ -32,7 +32,13 @@ public static class DesiredResolver
     /// compared, and the plan says so).
     /// </param>
     /// <param name="schema">A schema to use for every manifest instead of its kind's (tests of the persona schema).</param>
-    public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, KindSchema? schema = null)
+    /// <param name="untrusted">
+    /// The manifests were written by someone who must not learn this environment's values (a fork's pull
+    /// request, planned with the repository's secrets): a reference outside a secret field would put a
+    /// variable's value into the plan they read, so it is an error (PO3016) and nothing is resolved there.
+    /// Secret fields may reference variables: their values are never shown.
+    /// </param>
+    public static ResolveResult Resolve(IReadOnlyList<Manifest> manifests, Func<string, string?> environment, bool requireSecrets, KindSchema? schema = null, bool untrusted = false)
     {
         var diagnostics = new List<Diagnostic>();
         var resources = new List<DesiredResource>(manifests.Count);
@@ -54,6 +60,12 @@ public static class DesiredResolver
                 if (isSecret)
                 {
                     secrets.Add(new SecretReference(pointer, text, variables));
+                }
+                else if (untrusted && variables.Length > 0)
+                {
+                    diagnostics.Add(DiagnosticCatalog.VariableInUntrusted.At(manifest.File, manifest.Map.ValueAt("/spec" + pointer.Text),
+                        $"spec.{FieldPath.Display(pointer)} references ${{env:{variables[0]}}}, but these manifests are planned as untrusted data (--untrusted: a fork's pull request), and the plan would show the variable's value to whoever wrote them. Only secret fields may reference variables here; use a literal value, or plan the change once it is merged.") with { Address = manifest.Address });
+                    return null;
                 }
                 else if (variables.FirstOrDefault(sensitive.Contains) is { } leaked)
                 {
