@@ -18,6 +18,7 @@ public sealed class ExampleWorkflowTests
     private const int Pull = 7;
     private const string RunUrl = "https://github.com/team/personas/actions/runs/4242";
     private const string Marker = "<!-- personaops:plan ";
+    private const string DriftLabel = "personaops-drift";
 
     /// <summary>A team's repository with a served account and a fake GitHub, for one scenario.</summary>
     private sealed class Scenario : IAsyncDisposable
@@ -42,6 +43,9 @@ public sealed class ExampleWorkflowTests
             repo.Write("README.md", "Our personas.\n");
             repo.Write("personas/.keep", "");
             var @base = repo.Commit("start");
+            // What the jobs write into the workspace stays out of the scenario's commits: on GitHub each
+            // job starts from a fresh checkout.
+            File.WriteAllText(Path.Combine(repo.Root, ".git", "info", "exclude"), "/plan*\n/apply-*\n/drift*\n");
             var store = new PersonaStore(Path.Combine(repo.Root, ".git", "served.db"));
             var server = await SandboxServer.StartAsync(new SandboxApi(store, new SandboxOptions { ApiKey = Key }), 0);
             return new Scenario(repo, store, server, @base);
@@ -66,27 +70,50 @@ public sealed class ExampleWorkflowTests
 
         private bool _branched;
 
-        public Task<JobRun> PlanAsync(string head, string key = Key, string job = "plan", string headRepository = "team/personas")
+        /// <summary>A pull request's branch from main's tip, with one persona written: its head commit.</summary>
+        public string Branch(string branch, string name, string prompt)
+        {
+            Repo.Git("checkout", "-q", "-b", branch, "main");
+            Repo.Write($"personas/{name}.yaml", TempProject.Manifest(name, char.ToUpperInvariant(name[0]) + name[1..], prompt));
+            return Repo.Commit($"{name}: {prompt}");
+        }
+
+        /// <summary>Merges a pull request's head into main (a merge commit), as GitHub's merge button does.</summary>
+        public string Merge(string head, int pull = Pull)
+        {
+            Repo.Git("checkout", "-q", "main");
+            Repo.Git("merge", "-q", "--no-ff", "-m", $"Merge pull request #{pull}", head);
+            var merge = Repo.Git("rev-parse", "HEAD").Trim();
+            GitHub.MergedPullRequest(merge, pull);
+            return merge;
+        }
+
+        public string Main => Repo.Git("rev-parse", "main").Trim();
+
+        public Task<JobRun> PlanAsync(string head, string key = Key, string job = "plan", string headRepository = "team/personas", int pull = Pull, string? @base = null)
         {
             Repo.Git("checkout", "-q", "--detach", head);
             var payload = new JsonObject
             {
-                ["number"] = Pull,
+                ["number"] = pull,
                 ["pull_request"] = new JsonObject
                 {
-                    ["number"] = Pull,
+                    ["number"] = pull,
                     ["head"] = new JsonObject { ["sha"] = head, ["repo"] = new JsonObject { ["full_name"] = headRepository } },
-                    ["base"] = new JsonObject { ["sha"] = Base },
+                    ["base"] = new JsonObject { ["sha"] = @base ?? Base },
                 },
             };
             return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-plan.yml")).RunJobAsync(job, Context("pull_request", payload, head, key));
         }
 
-        public Task<JobRun> ApplyAsync(string before, string sha)
+        /// <summary>Runs the apply workflow for a push of main from <paramref name="before"/> to <paramref name="sha"/> (or a manual run), and records its conclusion as GitHub would.</summary>
+        public async Task<JobRun> ApplyAsync(string before, string sha, string eventName = "push")
         {
             Repo.Git("checkout", "-q", "--detach", sha);
-            var payload = new JsonObject { ["before"] = before, ["after"] = sha, ["ref"] = "refs/heads/main" };
-            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", Context("push", payload, sha, Key));
+            var payload = eventName == "push" ? new JsonObject { ["before"] = before, ["after"] = sha, ["ref"] = "refs/heads/main" } : new JsonObject { ["ref"] = "refs/heads/main", ["inputs"] = new JsonObject() };
+            var job = await new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", Context(eventName, payload, sha, Key));
+            GitHub.FinishedApplyRun(sha, job.Succeeded);
+            return job;
         }
 
         public Task<JobRun> DriftAsync(string? personaops = null)
@@ -227,78 +254,6 @@ public sealed class ExampleWorkflowTests
     }
 
     [Fact]
-    public async Task ApplyAfterAReviewedMerge_AppliesThePlanReviewedInThePullRequest()
-    {
-        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
-        await using var scenario = await Scenario.StartAsync();
-        var head = scenario.PushToPullRequest("You coach people.");
-        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
-        scenario.GitHub.ClearCalls();
-        scenario.Repo.Git("checkout", "-q", "main");
-        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
-        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
-        scenario.GitHub.MergedPullRequest(merge, Pull);
-
-        var job = await scenario.ApplyAsync(scenario.Base, merge);
-
-        job.Succeeded.ShouldBeTrue(job.Log);
-        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("success", job.Log);
-        job.Step("Apply").Outcome.ShouldBe("success", job.Log);
-        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.info"]);
-        scenario.GitHub.Calls[0].Args["commit_sha"]!.GetValue<string>().ShouldBe(merge);
-        scenario.GitHub.Calls[1].Args["issue_number"]!.GetValue<int>().ShouldBe(Pull);
-        scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldBe("The plan matches the one reviewed in #7.");
-        (await scenario.AccountAsync()).ShouldContain("You coach people.");
-    }
-
-    [Fact]
-    public async Task ApplyOfAnUnreviewedChange_IsRefused_AndNothingIsApplied()
-    {
-        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
-        await using var scenario = await Scenario.StartAsync();
-        // Pushed straight to main: no pull request, so no plan was reviewed.
-        scenario.Repo.Git("checkout", "-q", "main");
-        scenario.Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", "You coach people."));
-        var pushed = scenario.Repo.Commit("coach, unreviewed");
-
-        var job = await scenario.ApplyAsync(scenario.Base, pushed);
-
-        job.Succeeded.ShouldBeFalse(job.Log);
-        job.Step("Plan").Outcome.ShouldBe("success", job.Log);
-        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("failure", job.Log);
-        job.Step("Show the plan").Outcome.ShouldBe("skipped", job.Log);
-        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
-        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "core.setFailed"]);
-        scenario.GitHub.Calls[1].Args["message"]!.GetValue<string>().ShouldStartWith("This commit did not come from a merged pull request, so no plan was reviewed; nothing was applied.");
-        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
-    }
-
-    [Fact]
-    public async Task ApplyAfterAMergeWhoseLastPlanFailed_IsRefused_NoPlanWasReviewed()
-    {
-        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
-        await using var scenario = await Scenario.StartAsync();
-        var head = scenario.PushToPullRequest("You coach people.");
-        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
-        (await scenario.PlanAsync(head, key: "a-revoked-key")).Succeeded.ShouldBeFalse();
-        scenario.GitHub.ClearCalls();
-        scenario.Repo.Git("checkout", "-q", "main");
-        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
-        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
-        scenario.GitHub.MergedPullRequest(merge, Pull);
-
-        var job = await scenario.ApplyAsync(scenario.Base, merge);
-
-        job.Succeeded.ShouldBeFalse(job.Log);
-        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
-        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
-        scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>().ShouldStartWith("The last plan of #7 failed: its comment says no plan is current, so none was reviewed. Nothing was applied.");
-        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
-    }
-
-    private const string DriftLabel = "personaops-drift";
-
-    [Fact]
     public async Task Drift_OpensTheTrackingIssue_UpdatesIt_AndClosesItOnceDriftIsGone()
     {
         Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
@@ -377,6 +332,82 @@ public sealed class ExampleWorkflowTests
         scenario.GitHub.Comments(Pull).ShouldBeEmpty();
     }
 
+    private static string[] Calls(FakeGitHub github) => [.. github.Calls.Select(c => c.Method).Where(m => m != "core.info")];
+
+    private static string Fingerprint(FakeGitHub github, int pull) =>
+        github.Comments(pull).Single(c => c.Body.StartsWith(Marker, StringComparison.Ordinal)).Body[(Marker.Length + "sha256=".Length)..][..64];
+
+    private static string ApplyComment(FakeGitHub github, int pull) =>
+        github.Comments(pull).Single(c => c.Body.StartsWith("<!-- personaops:apply -->", StringComparison.Ordinal)).Body;
+
+    [Fact]
+    public async Task ApplyAfterAReviewedMerge_AppliesThePlanReviewedInThePullRequest_AndReportsToIt()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        scenario.GitHub.ClearCalls();
+        var merge = scenario.Merge(head);
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        job.Step("Apply each change as reviewed").Outcome.ShouldBe("success", job.Log);
+        Calls(scenario.GitHub).ShouldBe(["actions.getWorkflowRun", "actions.listWorkflowRuns", "repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "issues.createComment"]);
+        scenario.GitHub.Calls.Single(c => c.Method == "repos.listPullRequestsAssociatedWithCommit").Args["commit_sha"]!.GetValue<string>().ShouldBe(merge);
+        var report = ApplyComment(scenario.GitHub, Pull);
+        report.ShouldStartWith("<!-- personaops:apply -->\n### PersonaOps applied this change");
+        report.ShouldContain($"Commit {merge} was applied in [this run]({RunUrl})");
+        report.ShouldContain("persona.coach");
+        report.ShouldNotContain(Key);
+        job.Summary.ShouldContain("- #7: applied");
+        (await scenario.AccountAsync()).ShouldContain("You coach people.");
+    }
+
+    [Fact]
+    public async Task ApplyOfAnUnreviewedChange_IsRefused_AndNothingIsApplied()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        // Pushed straight to main: no pull request, so no plan was reviewed.
+        scenario.Repo.Git("checkout", "-q", "main");
+        scenario.Repo.Write("personas/coach.yaml", TempProject.Manifest("coach", "Coach", "You coach people."));
+        var pushed = scenario.Repo.Commit("coach, unreviewed");
+
+        var job = await scenario.ApplyAsync(scenario.Base, pushed);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        Calls(scenario.GitHub).ShouldBe(["actions.getWorkflowRun", "actions.listWorkflowRuns", "repos.listPullRequestsAssociatedWithCommit", "core.setFailed"]);
+        var message = scenario.GitHub.Calls.Single(c => c.Method == "core.setFailed").Args["message"]!.GetValue<string>();
+        message.ShouldStartWith($"Merged but not applied: commit {pushed} (refused).");
+        message.ShouldContain("start this workflow by hand");
+        job.Summary.ShouldContain("it was pushed to main without a pull request, so no plan was reviewed");
+        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
+
+    [Fact]
+    public async Task ApplyAfterAMergeWhoseLastPlanFailed_IsRefused_AndThePullRequestIsTold()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        (await scenario.PlanAsync(head, key: "a-revoked-key")).Succeeded.ShouldBeFalse();
+        scenario.GitHub.ClearCalls();
+        var merge = scenario.Merge(head);
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        Calls(scenario.GitHub).ShouldBe(["actions.getWorkflowRun", "actions.listWorkflowRuns", "repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "issues.createComment", "core.setFailed"]);
+        var report = ApplyComment(scenario.GitHub, Pull);
+        report.ShouldContain("**This change is merged but not applied.**");
+        report.ShouldContain("the pull request's last plan failed, so no plan was reviewed");
+        scenario.GitHub.Calls.Single(c => c.Method == "core.setFailed").Args["message"]!.GetValue<string>().ShouldStartWith("Merged but not applied: #7 (refused).");
+        (await scenario.AccountAsync()).ShouldNotContain("You coach people.");
+    }
+
     [Fact]
     public async Task ApplyWhenTheAccountChangedAfterTheReview_IsRefused_NamingBothPlans()
     {
@@ -384,13 +415,9 @@ public sealed class ExampleWorkflowTests
         await using var scenario = await Scenario.StartAsync();
         var head = scenario.PushToPullRequest("You coach people.");
         (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
-        var reviewed = scenario.GitHub.Comments(Pull).Single().Body[(Marker.Length + "sha256=".Length)..][..64];
-        scenario.GitHub.ClearCalls();
-        scenario.Repo.Git("checkout", "-q", "main");
-        scenario.Repo.Git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", head);
-        var merge = scenario.Repo.Git("rev-parse", "HEAD").Trim();
-        scenario.GitHub.MergedPullRequest(merge, Pull);
-        // Someone applies the change from a laptop before the workflow runs: its re-plan is no longer the reviewed one.
+        var reviewed = Fingerprint(scenario.GitHub, Pull);
+        var merge = scenario.Merge(head);
+        // Someone applies the change from a laptop before the workflow runs, and the dashboard edits it.
         var env = new Dictionary<string, string> { ["TAVUS_API_KEY"] = Key, ["TAVUS_API_URL"] = scenario.Server.BaseAddress.ToString() };
         (await CliRunner.RunAsync(scenario.Repo.Root, env, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
         scenario.EditCoachLive("You coach people, edited in the dashboard.");
@@ -398,12 +425,83 @@ public sealed class ExampleWorkflowTests
         var job = await scenario.ApplyAsync(scenario.Base, merge);
 
         job.Succeeded.ShouldBeFalse(job.Log);
-        job.Step("Find the plan reviewed in the pull request").Outcome.ShouldBe("failure", job.Log);
-        job.Step("Apply").Outcome.ShouldBe("skipped", job.Log);
-        Methods(scenario.GitHub).ShouldBe(["repos.listPullRequestsAssociatedWithCommit", "issues.listComments", "core.setFailed"]);
-        var message = scenario.GitHub.Calls[2].Args["message"]!.GetValue<string>();
-        message.ShouldContain($"differs from the one reviewed in #7 (sha256={reviewed})");
-        message.ShouldContain("Nothing was applied.");
+        var report = ApplyComment(scenario.GitHub, Pull);
+        report.ShouldContain($"differs from the one reviewed (sha256={reviewed}): main or the account changed after the review");
+        report.ShouldContain("Nothing of it was changed.");
         (await scenario.AccountAsync()).ShouldContain("edited in the dashboard");
+    }
+
+    [Fact]
+    public async Task ThreeQuickMerges_TheMiddleRunCancelled_TheRunThatGoesAheadAppliesBoth_AndTellsEachPullRequest()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        // #11 is merged and applied.
+        var first = scenario.Branch("first", "coach", "You coach people.");
+        (await scenario.PlanAsync(first, pull: 11, @base: scenario.Main)).Succeeded.ShouldBeTrue();
+        var m1 = scenario.Merge(first, 11);
+        (await scenario.ApplyAsync(scenario.Base, m1)).Succeeded.ShouldBeTrue();
+        // #12, up to date with main, is reviewed and merged; its run waits behind a busy runner...
+        var second = scenario.Branch("second", "mentor", "You mentor people.");
+        (await scenario.PlanAsync(second, pull: 12, @base: m1)).Succeeded.ShouldBeTrue();
+        var m2 = scenario.Merge(second, 12);
+        // ...#13 is brought up to date with that main and reviewed (its plan shows #12's mentor too, since
+        // the account does not hold it yet), then merged; GitHub cancels the pending run of #12.
+        var third = scenario.Branch("third", "guide", "You guide people.");
+        (await scenario.PlanAsync(third, pull: 13, @base: m2)).Succeeded.ShouldBeTrue();
+        var m3 = scenario.Merge(third, 13);
+        scenario.GitHub.ClearCalls();
+
+        var job = await scenario.ApplyAsync(m2, m3);
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        scenario.GitHub.Calls.Where(c => c.Method == "repos.listPullRequestsAssociatedWithCommit").Select(c => c.Args["commit_sha"]!.GetValue<string>()).ShouldBe([m2, m3]);
+        scenario.GitHub.Calls.Where(c => c.Method == "issues.createComment").Select(c => c.Args["issue_number"]!.GetValue<int>()).ShouldBe([12, 13]);
+        ApplyComment(scenario.GitHub, 12).ShouldContain("this change was applied as part of the plan reviewed in #13, which was made after this merge and included it");
+        ApplyComment(scenario.GitHub, 13).ShouldContain($"Commit {m3} was applied");
+        job.Summary.ShouldContain("- #12: applied with #13's plan");
+        var account = await scenario.AccountAsync();
+        account.ShouldContain("You mentor people.");
+        account.ShouldContain("You guide people.");
+    }
+
+    [Fact]
+    public async Task ThreeQuickMerges_OneReviewedOnAnOlderMain_IsRefused_AfterTheOneBeforeIsApplied_ThenAManualRunAppliesIt()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var first = scenario.Branch("first", "coach", "You coach people.");
+        (await scenario.PlanAsync(first, pull: 11, @base: scenario.Main)).Succeeded.ShouldBeTrue();
+        var m1 = scenario.Merge(first, 11);
+        (await scenario.ApplyAsync(scenario.Base, m1)).Succeeded.ShouldBeTrue();
+        var second = scenario.Branch("second", "mentor", "You mentor people.");
+        (await scenario.PlanAsync(second, pull: 12, @base: m1)).Succeeded.ShouldBeTrue();
+        var m2 = scenario.Merge(second, 12);
+        // #13 was reviewed against a main without #12: its plan cannot be what is applied after #12.
+        scenario.Repo.Git("checkout", "-q", "-b", "third", m1);
+        scenario.Repo.Write("personas/guide.yaml", TempProject.Manifest("guide", "Guide", "You guide people."));
+        var third = scenario.Repo.Commit("guide");
+        (await scenario.PlanAsync(third, pull: 13, @base: m1)).Succeeded.ShouldBeTrue();
+        var m3 = scenario.Merge(third, 13);
+        scenario.GitHub.ClearCalls();
+
+        var job = await scenario.ApplyAsync(m2, m3);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        ApplyComment(scenario.GitHub, 12).ShouldContain($"Commit {m2} was applied in [this run]({RunUrl}), with the plan reviewed here.");
+        var refused = ApplyComment(scenario.GitHub, 13);
+        refused.ShouldContain("**This change is merged but not applied.**");
+        refused.ShouldContain("differs from the one reviewed");
+        refused.ShouldContain("start this workflow by hand");
+        scenario.GitHub.Calls.Single(c => c.Method == "core.setFailed").Args["message"]!.GetValue<string>().ShouldStartWith("Merged but not applied: #13 (refused).");
+        var account = await scenario.AccountAsync();
+        account.ShouldContain("You mentor people.");
+        account.ShouldNotContain("You guide people.");
+
+        // The maintainer starts the workflow by hand: it applies main from the last successful apply on.
+        scenario.GitHub.ClearCalls();
+        var manual = await scenario.ApplyAsync("", m3, eventName: "workflow_dispatch");
+        manual.Succeeded.ShouldBeTrue(manual.Log);
+        (await scenario.AccountAsync()).ShouldContain("You guide people.");
     }
 }

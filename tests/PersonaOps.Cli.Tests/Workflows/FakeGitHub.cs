@@ -65,7 +65,18 @@ public sealed class FakeGitHub
         const repos = {
           listPullRequestsAssociatedWithCommit: async a => { record("repos.listPullRequestsAssociatedWithCommit", a); return { data: state.pulls[a.commit_sha] || [] }; },
         };
-        const github = { rest: { issues, repos }, paginate: async (method, args) => (await method(args)).data };
+        const actions = {
+          getWorkflowRun: async a => { record("actions.getWorkflowRun", a); return { data: { id: a.run_id, workflow_id: 1234 } }; },
+          listWorkflowRuns: async a => {
+            record("actions.listWorkflowRuns", a);
+            const runs = state.runs.filter(r => a.workflow_id === 1234 && (!a.status || r.conclusion === a.status) && (!a.branch || r.head_branch === a.branch));
+            return { data: { total_count: runs.length, workflow_runs: runs.slice(0, a.per_page || 30) } };
+          },
+        };
+        const pulls = {
+          get: async a => { record("pulls.get", a); const p = state.pullRequests[a.pull_number]; if (!p) throw notFound(); return { data: p }; },
+        };
+        const github = { rest: { issues, repos, actions, pulls }, paginate: async (method, args) => (await method(args)).data };
         const event = JSON.parse(fs.readFileSync(process.env.GITHUB_EVENT_PATH, "utf8"));
         const [owner, repo] = process.env.GITHUB_REPOSITORY.split("/");
         const context = {
@@ -89,7 +100,16 @@ public sealed class FakeGitHub
         ["nextId"] = 1001,
         ["issues"] = new JsonArray(),
         ["nextIssue"] = 50,
+        ["runs"] = new JsonArray(),
+        ["pullRequests"] = new JsonObject(),
     };
+
+    /// <summary>Records a finished run of the apply workflow on main (newest first, as GitHub lists them).</summary>
+    public void FinishedApplyRun(string headSha, bool succeeded) =>
+        _state["runs"]!.AsArray().Insert(0, new JsonObject { ["head_sha"] = headSha, ["head_branch"] = "main", ["conclusion"] = succeeded ? "success" : "failure" });
+
+    /// <summary>A pull request as pulls.get answers it.</summary>
+    public void PullRequest(int number, JsonObject pullRequest) => _state["pullRequests"]![number.ToString(System.Globalization.CultureInfo.InvariantCulture)] = pullRequest;
 
     /// <summary>Every call so far, in order.</summary>
     public IReadOnlyList<GitHubCall> Calls =>

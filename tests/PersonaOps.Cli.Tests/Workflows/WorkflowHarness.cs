@@ -11,6 +11,9 @@ public sealed record StepRun(string Name, string Outcome, string Output);
 /// <summary>A job run by the harness: its steps in order, the actions it skipped, and whether it succeeded.</summary>
 public sealed record JobRun(bool Ran, bool Succeeded, IReadOnlyList<StepRun> Steps)
 {
+    /// <summary>What the steps wrote to GITHUB_STEP_SUMMARY, the run's summary page.</summary>
+    public string Summary { get; init; } = "";
+
     public StepRun Step(string name) => Steps.Single(s => s.Name == name);
 
     public string Log => string.Join("\n", Steps.Select(s => $"--- {s.Name}: {s.Outcome}\n{s.Output}"));
@@ -80,7 +83,8 @@ public sealed class WorkflowHarness
         var job = (YamlMappingNode)Child(Child(_workflow, "jobs")!, jobName)!;
         var steps = new List<StepRun>();
         var outputs = new Dictionary<string, Dictionary<string, string>>();
-        var ctx = new Evaluation(run, outputs);
+        var outcomes = new Dictionary<string, string>();
+        var ctx = new Evaluation(run, outputs, outcomes);
         var jobIf = Scalar(job, "if");
         if (jobIf is not null && !ctx.Condition(jobIf, failed: false))
         {
@@ -123,6 +127,7 @@ public sealed class WorkflowHarness
             Merge(env, Child(_workflow, "env"), ctx);
             Merge(env, Child(job, "env"), ctx);
             var path = new List<string>();
+            var summary = new System.Text.StringBuilder();
             var failed = false;
             var index = 0;
             foreach (var stepNode in ((YamlSequenceNode)Child(job, "steps")!).Children.Cast<YamlMappingNode>())
@@ -144,7 +149,7 @@ public sealed class WorkflowHarness
                     stepEnv["PATH"] = string.Join(':', Enumerable.Reverse(path)) + ":" + stepEnv["PATH"];
                 }
 
-                var files = new[] { "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH" }.ToDictionary(f => f, f => Path.Combine(runner, $"{f.ToLowerInvariant()}-{index}"));
+                var files = new[] { "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY" }.ToDictionary(f => f, f => Path.Combine(runner, $"{f.ToLowerInvariant()}-{index}"));
                 foreach (var (variable, file) in files)
                 {
                     await File.WriteAllTextAsync(file, "");
@@ -168,7 +173,10 @@ public sealed class WorkflowHarness
                 if (Scalar(stepNode, "id") is { } id)
                 {
                     outputs[id] = ReadKeyValues(files["GITHUB_OUTPUT"]);
+                    outcomes[id] = exit == 0 ? "success" : "failure";
                 }
+
+                summary.Append(await File.ReadAllTextAsync(files["GITHUB_STEP_SUMMARY"]));
 
                 foreach (var (key, value) in ReadKeyValues(files["GITHUB_ENV"]))
                 {
@@ -178,7 +186,7 @@ public sealed class WorkflowHarness
                 path.AddRange(File.ReadAllLines(files["GITHUB_PATH"]).Where(l => l.Length > 0));
             }
 
-            return new JobRun(true, !failed, steps);
+            return new JobRun(true, !failed, steps) { Summary = summary.ToString() };
         }
         finally
         {
@@ -256,7 +264,7 @@ public sealed class WorkflowHarness
     private static string? Scalar(YamlNode node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
 
     /// <summary>The subset of GitHub's expressions the example workflows use.</summary>
-    private sealed class Evaluation(RunContext run, Dictionary<string, Dictionary<string, string>> outputs)
+    private sealed class Evaluation(RunContext run, Dictionary<string, Dictionary<string, string>> outputs, Dictionary<string, string> outcomes)
     {
         public string Interpolate(string text) => Expression.Replace(text, m => Value(m.Groups[1].Value));
 
@@ -302,6 +310,8 @@ public sealed class WorkflowHarness
             {
                 ["secrets", var name] => run.Secrets.GetValueOrDefault(name, ""),
                 ["steps", var id, "outputs", var key] => outputs.GetValueOrDefault(id)?.GetValueOrDefault(key) ?? "",
+                ["steps", var id, "outcome"] => outcomes.GetValueOrDefault(id, ""),
+                ["inputs", var name] => Navigate(run.Event, ["inputs", name]),
                 ["needs", ..] => "",
                 ["github", "event", .. var path] => Navigate(run.Event, path),
                 ["github", "repository"] => run.Repository,
