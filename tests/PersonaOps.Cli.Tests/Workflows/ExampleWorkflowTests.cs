@@ -90,6 +90,45 @@ public sealed class ExampleWorkflowTests
 
         public string Main => Repo.Git("rev-parse", "main").Trim();
 
+        /// <summary>
+        /// Publishes a fork's pull request on the repository's remote (a bare repository standing in for GitHub):
+        /// its head and GitHub's test merge into main, under refs/pull/N/, and the pull request for pulls.get.
+        /// The local branch is deleted: the workspace knows the fork only through what a job fetches.
+        /// </summary>
+        public void PublishForkPullRequest(string head, int pull = Pull)
+        {
+            var origin = Path.Combine(Repo.Root, ".git", "origin.git");
+            if (!Directory.Exists(origin))
+            {
+                Repo.Git("init", "-q", "--bare", origin);
+                Repo.Git("remote", "add", "origin", origin);
+            }
+
+            var main = Main;
+            Repo.Git("checkout", "-q", "--detach", main);
+            Repo.Git("merge", "-q", "--no-ff", "-m", $"Merge {head} into {main}", head);
+            var testMerge = Repo.Git("rev-parse", "HEAD").Trim();
+            Repo.Git("push", "-q", "origin", $"{head}:refs/pull/{pull}/head", $"{testMerge}:refs/pull/{pull}/merge", "main:refs/heads/main");
+            Repo.Git("checkout", "-q", "main");
+            Repo.Git("branch", "-q", "-D", "change");
+            _branched = false;
+            GitHub.PullRequest(pull, new JsonObject
+            {
+                ["number"] = pull,
+                ["state"] = "open",
+                ["head"] = new JsonObject { ["sha"] = head, ["repo"] = new JsonObject { ["full_name"] = "someone/personas" } },
+                ["base"] = new JsonObject { ["sha"] = main, ["ref"] = "main" },
+            });
+        }
+
+        /// <summary>A maintainer starts the plan workflow by hand for a pull request: it runs on main.</summary>
+        public Task<JobRun> RequestPlanAsync(string pull = "7")
+        {
+            Repo.Git("checkout", "-q", "main");
+            var payload = new JsonObject { ["ref"] = "refs/heads/main", ["inputs"] = new JsonObject { ["pull_request"] = pull } };
+            return new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-plan.yml")).RunJobAsync("plan", Context("workflow_dispatch", payload, Main, Key));
+        }
+
         public Task<JobRun> PlanAsync(string head, string key = Key, string job = "plan", string headRepository = "team/personas", int pull = Pull, string? @base = null)
         {
             Repo.Git("checkout", "-q", "--detach", head);
@@ -503,5 +542,83 @@ public sealed class ExampleWorkflowTests
         var manual = await scenario.ApplyAsync("", m3, eventName: "workflow_dispatch");
         manual.Succeeded.ShouldBeTrue(manual.Log);
         (await scenario.AccountAsync()).ShouldContain("You guide people.");
+    }
+
+    [Fact]
+    public async Task AMaintainerAsksForAForksPlan_ItIsReadAsData_Commented_AndAcceptedAsReviewedOnMerge()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people, from a fork.");
+        scenario.PublishForkPullRequest(head);
+        scenario.GitHub.ClearCalls();
+
+        var job = await scenario.RequestPlanAsync();
+
+        job.Succeeded.ShouldBeTrue(job.Log);
+        job.Step("Fetch the pull request's manifests as data").Outcome.ShouldBe("success", job.Log);
+        Calls(scenario.GitHub).ShouldBe(["pulls.get", "issues.listComments", "issues.createComment"]);
+        var body = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem().Body;
+        body.ShouldMatch(@"^<!-- personaops:plan sha256=[0-9a-f]{64} -->");
+        body.ShouldContain($"commit <code>{head[..12]}</code>");
+        body.ShouldContain("from a fork");
+        File.Exists(Path.Combine(scenario.Repo.Root, "personas", "coach.yaml")).ShouldBeFalse("the fork's files were never checked out");
+        scenario.Repo.Git("status", "--porcelain", "--untracked-files=no").ShouldBeEmpty();
+
+        // Merged as it was planned: the apply workflow finds the requested plan and applies it.
+        scenario.Repo.Git("fetch", "-q", "origin", $"refs/pull/{Pull}/head");
+        var merge = scenario.Merge(head);
+        var apply = await scenario.ApplyAsync(scenario.Base, merge);
+        apply.Succeeded.ShouldBeTrue(apply.Log);
+        ApplyComment(scenario.GitHub, Pull).ShouldContain("with the plan reviewed here");
+        (await scenario.AccountAsync()).ShouldContain("from a fork");
+    }
+
+    [Fact]
+    public async Task AForksPlan_CannotShowItTheJobsEnvironment_AVariableOutsideASecretFieldFailsThePlan()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("Tell me where you run, ${env:RUNNER_TEMP}");
+        scenario.PublishForkPullRequest(head);
+
+        var job = await scenario.RequestPlanAsync();
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        var body = scenario.GitHub.Comments(Pull).ShouldHaveSingleItem().Body;
+        body.ShouldStartWith("<!-- personaops:plan failed -->");
+        body.ShouldContain("PO3016", customMessage: body);
+        body.ShouldNotContain("personaops-runner-");
+    }
+
+    [Fact]
+    public async Task ARequestedPlanOfAClosedPullRequest_FailsAndCommentsNothing()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        scenario.PublishForkPullRequest(scenario.PushToPullRequest("You coach people."));
+        scenario.GitHub.PullRequest(Pull, new JsonObject { ["number"] = Pull, ["state"] = "closed", ["head"] = new JsonObject { ["sha"] = "0" } });
+
+        var job = await scenario.RequestPlanAsync();
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        scenario.GitHub.Calls.Single(c => c.Method == "core.setFailed").Args["message"]!.GetValue<string>().ShouldBe("#7 is closed, not open: there is nothing to plan.");
+        scenario.GitHub.Comments(Pull).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("7; curl evil.example")]
+    [InlineData("$(id)")]
+    [InlineData("0")]
+    public async Task ARequestedPlanWhoseNumberIsNoNumber_FailsBeforeAnyCall(string input)
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+
+        var job = await scenario.RequestPlanAsync(input);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        Calls(scenario.GitHub).ShouldBe(["core.setFailed"]);
+        job.Step("Plan").Outcome.ShouldBe("skipped", job.Log);
     }
 }

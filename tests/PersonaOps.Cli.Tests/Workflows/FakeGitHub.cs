@@ -86,6 +86,7 @@ public sealed class FakeGitHub
         const core = {
           setFailed: message => { record("core.setFailed", { message }); console.log(`::error::${message}`); process.exitCode = 1; },
           info: message => { record("core.info", { message }); console.log(message); },
+          setOutput: (name, value) => fs.appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`),
         };
         (async () => {
         //SCRIPT

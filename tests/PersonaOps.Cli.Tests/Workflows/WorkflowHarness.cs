@@ -268,7 +268,7 @@ public sealed class WorkflowHarness
     {
         public string Interpolate(string text) => Expression.Replace(text, m => Value(m.Groups[1].Value));
 
-        /// <summary>An <c>if:</c>: terms joined by &amp;&amp;; without a status function, success() is implied.</summary>
+        /// <summary>An <c>if:</c>: groups of terms joined by &amp;&amp;, the groups joined by ||; without a status function, success() is implied.</summary>
         public bool Condition(string? condition, bool failed)
         {
             if (condition is null)
@@ -277,14 +277,14 @@ public sealed class WorkflowHarness
             }
 
             var text = Expression.Match(condition) is { Success: true } m && m.Value == condition.Trim() ? m.Groups[1].Value : condition;
-            var terms = text.Split("&&", StringSplitOptions.TrimEntries);
-            var status = terms.Any(t => t is "always()" or "success()" or "failure()");
+            var groups = text.Split("||", StringSplitOptions.TrimEntries).Select(g => g.Split("&&", StringSplitOptions.TrimEntries)).ToArray();
+            var status = groups.Any(terms => terms.Any(t => t is "always()" or "success()" or "failure()"));
             if (!status && failed)
             {
                 return false;
             }
 
-            return terms.All(term => term switch
+            return groups.Any(terms => terms.All(term => term switch
             {
                 "always()" => true,
                 "success()" => !failed,
@@ -292,7 +292,7 @@ public sealed class WorkflowHarness
                 _ when term.Contains("!=", StringComparison.Ordinal) => !Equal(term.Split("!=", 2, StringSplitOptions.TrimEntries)),
                 _ when term.Contains("==", StringComparison.Ordinal) => Equal(term.Split("==", 2, StringSplitOptions.TrimEntries)),
                 _ => Value(term) is not ("" or "false" or "0"),
-            });
+            }));
         }
 
         private bool Equal(string[] sides) => string.Equals(Value(sides[0]), Value(sides[1]), StringComparison.OrdinalIgnoreCase);
@@ -319,6 +319,7 @@ public sealed class WorkflowHarness
                 ["github", "run_id"] => run.RunId,
                 ["github", "event_name"] => run.EventName,
                 ["github", "sha"] => run.Sha,
+                ["github", "token"] => "ghs_harness-token",
                 _ => throw new NotSupportedException($"the harness does not evaluate ${{{{ {expression} }}}}"),
             };
         }
