@@ -97,13 +97,7 @@ public sealed class ExampleWorkflowTests
         /// </summary>
         public void PublishForkPullRequest(string head, int pull = Pull)
         {
-            var origin = Path.Combine(Repo.Root, ".git", "origin.git");
-            if (!Directory.Exists(origin))
-            {
-                Repo.Git("init", "-q", "--bare", origin);
-                Repo.Git("remote", "add", "origin", origin);
-            }
-
+            EnsureOrigin();
             var main = Main;
             Repo.Git("checkout", "-q", "--detach", main);
             Repo.Git("merge", "-q", "--no-ff", "-m", $"Merge {head} into {main}", head);
@@ -120,6 +114,58 @@ public sealed class ExampleWorkflowTests
                 ["base"] = new JsonObject { ["sha"] = main, ["ref"] = "main" },
             });
         }
+
+        /// <summary>The repository's remote: a bare repository standing in for GitHub's, holding main.</summary>
+        public string EnsureOrigin()
+        {
+            var origin = Path.Combine(Repo.Root, ".git", "origin.git");
+            if (!Directory.Exists(origin))
+            {
+                Repo.Git("init", "-q", "--bare", origin);
+                Repo.Git("remote", "add", "origin", origin);
+                Repo.Git("push", "-q", "origin", "main:refs/heads/main");
+            }
+
+            return origin;
+        }
+
+        /// <summary>
+        /// Runs the drift workflow's adopt job after <paramref name="drift"/>, with a fake <c>gh</c> on PATH that
+        /// records its arguments (one call per line in gh-calls.log beside the remote) and answers from a small
+        /// state: whether the adoption pull request is open.
+        /// </summary>
+        public async Task<JobRun> AdoptAsync(JobRun drift)
+        {
+            var origin = EnsureOrigin();
+            var bin = Path.Combine(Repo.Root, ".git", "fake-bin");
+            Directory.CreateDirectory(bin);
+            var gh = Path.Combine(bin, "gh");
+            await File.WriteAllTextAsync(gh, $$"""
+                #!/usr/bin/env bash
+                printf '%s\n' "$*" >> '{{origin}}/gh-calls.log'
+                case "$1 $2" in
+                  "pr view") if [ -f '{{origin}}/gh-pr-open' ]; then echo OPEN; else echo "no pull requests found" >&2; exit 1; fi ;;
+                  "pr create") touch '{{origin}}/gh-pr-open'; cp "${@: -1}" '{{origin}}/gh-pr-body.md'; echo "https://github.com/team/personas/pull/90" ;;
+                  "pr edit") cp "${@: -1}" '{{origin}}/gh-pr-body.md' ;;
+                  *) echo "fake gh: unexpected $*" >&2; exit 1 ;;
+                esac
+                """.Replace("\r", "", StringComparison.Ordinal));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(gh, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            Repo.Git("checkout", "-q", "-f", "main");
+            var context = Context("schedule", new JsonObject { ["schedule"] = "17 6 * * *", ["repository"] = new JsonObject { ["default_branch"] = "main" } }, Main, Key);
+            context.Environment["PATH"] = bin + ":" + (System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin");
+            context.Needs["drift"] = drift.Outputs;
+            var job = await new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-drift.yml")).RunJobAsync("adopt", context);
+            Repo.Git("checkout", "-q", "-f", "main");
+            return job;
+        }
+
+        /// <summary>What the fake gh was called with, one call per line.</summary>
+        public string[] GhCalls => File.Exists(Path.Combine(EnsureOrigin(), "gh-calls.log")) ? File.ReadAllLines(Path.Combine(EnsureOrigin(), "gh-calls.log")) : [];
 
         /// <summary>A maintainer starts the plan workflow by hand for a pull request: it runs on main.</summary>
         public Task<JobRun> RequestPlanAsync(string pull = "7")
@@ -620,5 +666,55 @@ public sealed class ExampleWorkflowTests
         job.Succeeded.ShouldBeFalse(job.Log);
         Calls(scenario.GitHub).ShouldBe(["core.setFailed"]);
         job.Step("Plan").Outcome.ShouldBe("skipped", job.Log);
+    }
+
+    [Fact]
+    public async Task DriftAdopted_IntoOnePullRequest_PushedAndOpened_ThenUpdated_NeverASecond()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+        var origin = scenario.EnsureOrigin();
+        scenario.EditCoachLive("You coach people, edited in the dashboard.");
+        var drift = await scenario.DriftAsync();
+        drift.Outputs["status"].ShouldBe("2", drift.Log);
+
+        var adopt = await scenario.AdoptAsync(drift);
+
+        adopt.Succeeded.ShouldBeTrue(adopt.Log);
+        scenario.GhCalls.Length.ShouldBe(2, string.Join("\n", scenario.GhCalls));
+        scenario.GhCalls[0].ShouldBe("pr view personaops/adopt-drift --json state --jq .state");
+        scenario.GhCalls[1].ShouldStartWith("pr create --head personaops/adopt-drift --base main --title Adopt the personas' drift from the live account --body-file ");
+        var adopted = scenario.Repo.Git("--git-dir", origin, "show", "personaops/adopt-drift:personas/coach.yaml");
+        adopted.ShouldContain("You coach people, edited in the dashboard.");
+        scenario.Repo.Git("--git-dir", origin, "log", "-1", "--format=%an %s", "personaops/adopt-drift").Trim().ShouldBe("github-actions[bot] Adopt the live personas' drift into the manifests");
+        var body = await File.ReadAllTextAsync(Path.Combine(origin, "gh-pr-body.md"));
+        body.ShouldContain("personas/coach.yaml");
+        body.ShouldContain("<pre>");
+        body.ShouldNotContain(Key);
+        File.ReadAllText(Path.Combine(scenario.Repo.Root, "personas", "coach.yaml")).ShouldNotContain("dashboard", customMessage: "main's work tree is left as it was");
+
+        // Still drifted, differently: the same branch is pushed again and the open pull request updated.
+        scenario.EditCoachLive("You coach people, edited twice.");
+        var again = await scenario.AdoptAsync(await scenario.DriftAsync());
+        again.Succeeded.ShouldBeTrue(again.Log);
+        scenario.GhCalls.Length.ShouldBe(4);
+        scenario.GhCalls[3].ShouldStartWith("pr edit personaops/adopt-drift --body-file ");
+        scenario.Repo.Git("--git-dir", origin, "show", "personaops/adopt-drift:personas/coach.yaml").ShouldContain("edited twice");
+    }
+
+    [Fact]
+    public async Task NoDrift_RunsNoAdoptJob()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        await scenario.ApplyCoachOnMainAsync();
+        var drift = await scenario.DriftAsync();
+        drift.Outputs["status"].ShouldBe("0", drift.Log);
+
+        var adopt = await scenario.AdoptAsync(drift);
+
+        adopt.Ran.ShouldBeFalse();
+        scenario.GhCalls.ShouldBeEmpty();
     }
 }

@@ -14,6 +14,9 @@ public sealed record JobRun(bool Ran, bool Succeeded, IReadOnlyList<StepRun> Ste
     /// <summary>What the steps wrote to GITHUB_STEP_SUMMARY, the run's summary page.</summary>
     public string Summary { get; init; } = "";
 
+    /// <summary>The job's <c>outputs:</c>, evaluated once its steps ran: what <c>needs.JOB.outputs</c> gives a later job.</summary>
+    public IReadOnlyDictionary<string, string> Outputs { get; init; } = new Dictionary<string, string>();
+
     public StepRun Step(string name) => Steps.Single(s => s.Name == name);
 
     public string Log => string.Join("\n", Steps.Select(s => $"--- {s.Name}: {s.Outcome}\n{s.Output}"));
@@ -75,6 +78,9 @@ public sealed class WorkflowHarness
         /// <summary>Variables of the runner's own environment, under every step.</summary>
         public Dictionary<string, string> Environment { get; init; } = [];
         public string Repository { get; init; } = "team/personas";
+
+        /// <summary>The outputs of the jobs this one needs, by job name.</summary>
+        public Dictionary<string, IReadOnlyDictionary<string, string>> Needs { get; init; } = [];
         public string RunId { get; init; } = "4242";
     }
 
@@ -186,7 +192,9 @@ public sealed class WorkflowHarness
                 path.AddRange(File.ReadAllLines(files["GITHUB_PATH"]).Where(l => l.Length > 0));
             }
 
-            return new JobRun(true, !failed, steps) { Summary = summary.ToString() };
+            var jobOutputs = new Dictionary<string, string>(StringComparer.Ordinal);
+            Merge(jobOutputs, Child(job, "outputs"), ctx);
+            return new JobRun(true, !failed, steps) { Summary = summary.ToString(), Outputs = jobOutputs };
         }
         finally
         {
@@ -312,7 +320,7 @@ public sealed class WorkflowHarness
                 ["steps", var id, "outputs", var key] => outputs.GetValueOrDefault(id)?.GetValueOrDefault(key) ?? "",
                 ["steps", var id, "outcome"] => outcomes.GetValueOrDefault(id, ""),
                 ["inputs", var name] => Navigate(run.Event, ["inputs", name]),
-                ["needs", ..] => "",
+                ["needs", var job, "outputs", var key] => run.Needs.GetValueOrDefault(job)?.GetValueOrDefault(key) ?? "",
                 ["github", "event", .. var path] => Navigate(run.Event, path),
                 ["github", "repository"] => run.Repository,
                 ["github", "server_url"] => "https://github.com",
