@@ -43,6 +43,8 @@ internal static class Workflow
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public static readonly Option<string?> Env = new("--env") { Description = "The environment of personaops.yaml to work on: its account (key variable, URL, sandbox) and its overlays. Default: PERSONAOPS_ENV, else the file's default_environment.", HelpName = "name" };
+
     public static readonly Option<string[]> Only = new("--only") { Description = "Restrict to the manifests with this metadata.name (repeatable).", HelpName = "name" };
     public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file, even in CI or with TAVUS_API_KEY set (PERSONAOPS_SANDBOX names the file when no key is set).", HelpName = "file" };
     public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL); needs TAVUS_API_KEY, and without it is an error. Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
@@ -61,6 +63,7 @@ internal static class Workflow
     /// <summary>Adds the options of every command that talks to the API.</summary>
     public static void AddApiOptions(Command command)
     {
+        command.Options.Add(Env);
         command.Options.Add(Sandbox);
         command.Options.Add(ApiUrl);
         command.Options.Add(Timeout);
@@ -108,8 +111,10 @@ internal static class Workflow
         // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
         var schema = Task.Run(() => Core.Schema.KindSchema.Persona);
         var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        var overlays = ManifestFiles.ReadOverlays(arguments.Root, io.Project.Environment);
+        read = read with { Diagnostics = [.. overlays.Diagnostics, .. read.Diagnostics] };
         _ = schema.GetAwaiter().GetResult();
-        var result = ManifestValidator.Validate(read.Files);
+        var result = ManifestValidator.Validate(read.Files, overlays.Files);
         Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
         foreach (var diagnostic in diagnostics)
@@ -210,7 +215,11 @@ internal static class Workflow
             return false;
         }
 
-        var validated = ManifestValidator.Validate(read.Files);
+        // The environment's overlays as they were at the base (the folder named by the work tree's project file).
+        var overlays = io.Project.Environment is { } environment && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)]) is { Error: null } baseOverlays
+            ? baseOverlays.Files
+            : [];
+        var validated = ManifestValidator.Validate(read.Files, overlays);
         var resolved = DesiredResolver.Resolve(validated.Manifests, io.Environment, requireSecrets: false);
         var unusable = read.Diagnostics.Concat(validated.Diagnostics).Concat(resolved.Diagnostics).Where(d => d.IsError).Select(d => d.File).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var file in unusable)
