@@ -283,4 +283,19 @@ public sealed class EnvironmentTests
         // In staging the overlays of production are not read.
         (await CliRunner.RunAsync(project.Root, Keys(), "validate", "--env", "staging")).ExitCode.ShouldBe(0);
     }
+    [Fact]
+    public async Task AnEnvironmentsKey_IsASecret_NeverShown_NeverSentInAPlainField()
+    {
+        await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));
+        using var project = Project(server.BaseAddress, server.BaseAddress);
+        project.Write("personas/coach.yaml", Base.Replace("You coach people.", "Key ${env:LEAK}"));
+
+        // The production key, in a prompt of a staging run: masked like TAVUS_API_KEY, and refused.
+        var result = await CliRunner.RunAsync(project.Root, Keys(("LEAK", ProductionKey)), "plan", "--env", "staging");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain("would send a secret's value");
+        (result.Stdout + result.Stderr).ShouldNotContain(ProductionKey);
+        server.Requests.ShouldAllBe(r => r.StartsWith("GET ", StringComparison.Ordinal));
+    }
 }
