@@ -196,6 +196,7 @@ public sealed class EnvironmentTests
     [InlineData("environments:\n  Staging:\n    api_key_env: K\n", "personaops.yaml(2,3): error PO6001")]
     [InlineData("environments:\n  staging:\n    api_key_env: K\n    overlays: ../elsewhere\n", "personaops.yaml(4,15): error PO6001")]
     [InlineData("environments: [\n", "personaops.yaml(")]
+    [InlineData("environment:\n  staging:\n    api_key_env: K\n", "personaops.yaml(1,1): error PO2003: unknown field 'environment' in the project file; did you mean 'environments'?")]
     public async Task ABadProjectFile_IsADiagnosticWithItsPosition_Exit1_BeforeAnyRequest(string yaml, string expected)
     {
         await using var server = new RawHttpServer(_ => RawHttpServer.Response(200, "application/json", """{"data": [], "total_count": 0}"""));

@@ -51,7 +51,7 @@ public static partial class ProjectFile
         }
 
         var map = documents[0].Map;
-        Validation.SchemaValidation.Validate(file.Path, root, map, KindSchema.Project, diagnostics);
+        Validation.SchemaValidation.Validate(file.Path, root, map, KindSchema.Project, diagnostics, "the project file");
         if (diagnostics.Count(d => d.IsError) > errors)
         {
             return null;
