@@ -300,3 +300,28 @@ public sealed class EnvironmentTests
         server.Requests.ShouldAllBe(r => r.StartsWith("GET ", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Three-way plans of an environment: the base's overlays are read at the base revision, the project file from the work tree.</summary>
+public sealed class EnvironmentThreeWayTests
+{
+    [Fact]
+    public async Task TheBaseOfAnEnvironment_IncludesItsOverlaysAtTheBase_SoAnOverlayEditIsThisChange_NotAConflict()
+    {
+        using var repo = new Git.TempRepository();
+        repo.Write(".gitignore", ".personaops/\n");
+        repo.Write("personaops.yaml", "environments:\n  staging:\n    api_key_env: TAVUS_API_KEY_STAGING\ndefault_environment: staging\n");
+        repo.Write("personas/coach.yaml", TempProject.Manifest());
+        repo.Write("environments/staging/coach.yaml", "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec:\n  system_prompt: You coach in staging.\n");
+        var commit = repo.Commit("staging");
+        (await CliRunner.RunAsync(repo.Root, "apply", "--auto-approve")).ExitCode.ShouldBe(0);
+        repo.Write("environments/staging/coach.yaml", "apiVersion: personaops/v1\nkind: Persona\nmetadata:\n  name: coach\nspec:\n  system_prompt: You coach in staging, kindly.\n");
+
+        var plan = await CliRunner.RunAsync(repo.Root, "plan", "--base", commit, "--output", "json");
+
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        var persona = JsonNode.Parse(plan.Stdout)!["personas"]![0]!;
+        persona["action"]!.GetValue<string>().ShouldBe("update");
+        persona["conflicts"]!.AsArray().ShouldBeEmpty();
+        persona["outside_changes"]!.AsArray().ShouldBeEmpty();
+    }
+}
