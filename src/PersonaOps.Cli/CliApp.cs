@@ -43,6 +43,20 @@ public static class CliApp
                 return ExitCodes.Error;
             }
 
+            // The project file and the environment, for every command that takes --env: a bad one is an
+            // error before the command runs, so before any request.
+            if (parseResult.CommandResult.Command.Options.Contains(Workflow.Env))
+            {
+                if (ProjectSelection.Load(io, ProjectRoot(io, parseResult), parseResult.GetValue(Workflow.Env)) is not { } selection)
+                {
+                    return ExitCodes.Error;
+                }
+
+                io = io with { Project = selection };
+                root = BuildCommand(io);
+                parseResult = root.Parse(args);
+            }
+
             var configuration = new InvocationConfiguration { Output = io.Out, Error = io.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
             return await parseResult.InvokeAsync(configuration, stopping.Token);
         }

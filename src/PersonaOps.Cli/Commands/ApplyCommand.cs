@@ -274,6 +274,13 @@ internal static class ApplyCommand
             return ExitCodes.Error;
         }
 
+        // The environment is part of the target: a staging plan is not applied to production, even at one URL.
+        if (plan.Environment != target.Plan.Environment)
+        {
+            io.Error.WriteLine($"personaops: error: {planFile} was made for {(plan.Environment is null ? "no environment" : $"the environment {TextEscape.Control(plan.Environment)}")}, but this run is for {(target.Plan.Environment is null ? "no environment" : $"the environment {target.Plan.Environment}")}; nothing was applied. Apply it with --env {TextEscape.Control(plan.Environment ?? "")}, or make a plan for this environment.".Replace(" with --env ,", " without --env,", StringComparison.Ordinal));
+            return ExitCodes.StalePlan;
+        }
+
         if (target.Description != plan.Target)
         {
             io.Error.WriteLine($"personaops: error: {planFile} was made for {plan.Target}, but this run targets {target.Description}; nothing was applied.");

@@ -112,6 +112,12 @@ internal static class PlanCommand
         }
 
         io.Out.Write(output.Render(plan, new RenderOptions(arguments.Color, arguments.Verbose, context)));
+        if (adopt && run.Manifests?.Resolved.Resources.FirstOrDefault(r => r.Source.Overlay is not null) is { } overlaid)
+        {
+            io.Error.WriteLine($"personaops: error: drift --adopt does not yet rewrite an environment's overlays, and {overlaid.Address} has one ({overlaid.Source.Overlay}); adopt without --env, or edit the overlay by hand.");
+            return ExitCodes.Error;
+        }
+
         if (adopt)
         {
             return await AdoptCommand.RunAsync(io, arguments, run);

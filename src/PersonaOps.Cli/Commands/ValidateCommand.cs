@@ -32,6 +32,7 @@ internal static class ValidateCommand
         {
             Paths,
             Output,
+            Workflow.Env,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -50,7 +51,9 @@ internal static class ValidateCommand
     internal static int Run(IOContext io, ValidateArguments arguments, ILogger logger)
     {
         var read = ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
-        var result = ManifestValidator.Validate(read.Files);
+        var overlays = ManifestFiles.ReadOverlays(arguments.Root, io.Project.Environment);
+        read = read with { Diagnostics = [.. overlays.Diagnostics, .. read.Diagnostics] };
+        var result = ManifestValidator.Validate(read.Files, overlays.Files);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
 
         io.Out.Write(arguments.Output.Render(diagnostics, new RenderOptions(arguments.Color, Verbose: false)));

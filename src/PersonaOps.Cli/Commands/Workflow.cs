@@ -45,6 +45,8 @@ internal static class Workflow
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public static readonly Option<string?> Env = new("--env") { Description = "The environment of personaops.yaml to work on: its account (key variable, URL, sandbox) and its overlays. Default: PERSONAOPS_ENV, else the file's default_environment.", HelpName = "name" };
+
     public static readonly Option<string[]> Only = new("--only") { Description = "Restrict to the manifests with this metadata.name (repeatable).", HelpName = "name" };
     public static readonly Option<string?> Sandbox = new("--sandbox") { Description = "Use the local sandbox in this SQLite file, even in CI or with TAVUS_API_KEY set (PERSONAOPS_SANDBOX names the file when no key is set).", HelpName = "file" };
     public static readonly Option<string?> ApiUrl = new("--api-url") { Description = $"The Tavus API (also TAVUS_API_URL); needs TAVUS_API_KEY, and without it is an error. Default: {Target.DefaultUrl} when TAVUS_API_KEY is set.", HelpName = "url" };
@@ -74,6 +76,7 @@ internal static class Workflow
     /// <summary>Adds the options of every command that talks to the API.</summary>
     public static void AddApiOptions(Command command)
     {
+        command.Options.Add(Env);
         command.Options.Add(Sandbox);
         command.Options.Add(ApiUrl);
         command.Options.Add(Timeout);
@@ -129,14 +132,15 @@ internal static class Workflow
 
         // The schema takes a moment to load (NJsonSchema's reflection): load it while the files are read.
         var schema = Task.Run(() => Core.Schema.KindSchema.Persona);
-        var read = ReadManifestFiles(io, arguments);
+        var read = ReadManifestFiles(io, arguments, out var overlays);
         _ = schema.GetAwaiter().GetResult();
         if (read is null)
         {
             return null;
         }
 
-        var result = ManifestValidator.Validate(read.Files);
+        read = read with { Diagnostics = [.. overlays.Diagnostics, .. read.Diagnostics] };
+        var result = ManifestValidator.Validate(read.Files, overlays.Files);
         Timing(io, arguments, $"read and validated {read.Files.Count} file(s)", clock);
         var diagnostics = read.Diagnostics.Concat(result.Diagnostics).ToArray();
         foreach (var diagnostic in diagnostics)
@@ -217,14 +221,24 @@ internal static class Workflow
     }
 
     /// <summary>
-    /// The head manifests' files: the work tree's, or with --head those of that revision, read from Git's
-    /// objects. Null (after saying why) when the revision cannot be read.
+    /// The head manifests' files and the environment's overlays: the work tree's, or with --head those of
+    /// that revision, read from Git's objects (the overlay folder is the one the work tree's project file
+    /// names: a revision's project file never chooses anything). Null (after saying why) when the revision
+    /// cannot be read.
     /// </summary>
-    private static ManifestFiles.Result? ReadManifestFiles(IOContext io, WorkflowArguments arguments)
+    private static ManifestFiles.Result? ReadManifestFiles(IOContext io, WorkflowArguments arguments, out ManifestFiles.Result overlays)
     {
         if (arguments.Head is not { } revision)
         {
+            overlays = ManifestFiles.ReadOverlays(arguments.Root, io.Project.Environment);
             return ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
+        }
+
+        overlays = new ManifestFiles.Result([], []);
+        if (io.Project.Environment is { } environment
+            && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)], "--head") is { Error: null } headOverlays)
+        {
+            overlays = new ManifestFiles.Result(headOverlays.Files, headOverlays.Diagnostics);
         }
 
         var read = GitRevisionFiles.Read(arguments.Root, io.CurrentDirectory, revision, arguments.Paths, "--head");
@@ -263,7 +277,11 @@ internal static class Workflow
             return false;
         }
 
-        var validated = ManifestValidator.Validate(read.Files);
+        // The environment's overlays as they were at the base (the folder named by the work tree's project file).
+        var overlays = io.Project.Environment is { } environment && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)]) is { Error: null } baseOverlays
+            ? baseOverlays.Files
+            : [];
+        var validated = ManifestValidator.Validate(read.Files, overlays);
         var resolved = DesiredResolver.Resolve(validated.Manifests, io.Environment, requireSecrets: false);
         var unusable = read.Diagnostics.Concat(validated.Diagnostics).Concat(resolved.Diagnostics).Where(d => d.IsError).Select(d => d.File).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var file in unusable)

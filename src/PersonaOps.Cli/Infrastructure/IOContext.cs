@@ -12,6 +12,9 @@ public sealed record IOContext(
     string CurrentDirectory,
     bool IsTerminal)
 {
+    /// <summary>The project file and the environment this run is for (<see cref="ProjectSelection"/>); none without a project file.</summary>
+    public ProjectSelection Project { get; init; } = ProjectSelection.None;
+
     /// <summary>Where confirmations are read from.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 

@@ -48,6 +48,23 @@ internal static class ManifestFiles
         return new Result(files, diagnostics);
     }
 
+    /// <summary>
+    /// The overlay files of the run's environment (<see cref="IOContext.Project"/>), from its overlay folder
+    /// in the work tree: none without an environment, or when the folder does not exist. The merge itself
+    /// (<see cref="Core.Validation.ManifestValidator.Validate(IEnumerable{SourceFile}, IReadOnlyList{SourceFile}, Core.Kinds.KindRegistry?)"/>)
+    /// is a function of the file lists, whichever reader (the work tree, a Git revision) supplied them.
+    /// </summary>
+    public static Result ReadOverlays(string root, Core.Environments.ProjectEnvironment? environment)
+    {
+        if (environment is null || !Directory.Exists(Path.Combine(root, environment.Overlays)))
+        {
+            return new Result([], []);
+        }
+
+        var read = Read(root, root, [Path.Combine(root, environment.Overlays)]);
+        return read with { Diagnostics = [.. read.Diagnostics.Where(d => d.Code != DiagnosticCatalog.NoManifests.Code)] };
+    }
+
     /// <summary>Whether a file name is one PersonaOps reads as a manifest in a folder: *.yaml or *.yml.</summary>
     public static bool IsManifestName(string name) =>
         name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);

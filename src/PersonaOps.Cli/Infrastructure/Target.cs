@@ -17,9 +17,9 @@ internal sealed class Target : IDisposable
 
     private readonly PersonaStore? _store;
 
-    private Target(string description, TavusConnection connection, PersonaStore? store, Core.Planning.PlanKey key)
+    private Target(string description, TavusConnection connection, PersonaStore? store, Core.Planning.PlanKey key, string? environment)
     {
-        Plan = new Core.Planning.PlanTarget(description, key);
+        Plan = new Core.Planning.PlanTarget(description, key) { Environment = environment };
         Connection = connection;
         _store = store;
     }
@@ -47,31 +47,43 @@ internal sealed class Target : IDisposable
     /// a job that lost its secret must not plan against the local sandbox instead. Without either, the
     /// local sandbox (PERSONAOPS_SANDBOX or .personaops/sandbox.db), except in CI.
     /// </summary>
+    /// <remarks>
+    /// With an environment of personaops.yaml (<see cref="IOContext.Project"/>), the same rules with its
+    /// names: its <c>api_key_env</c> variable in place of TAVUS_API_KEY, --api-url or its <c>api_url</c> (never
+    /// TAVUS_API_URL), and its <c>sandbox</c> file (default <c>.personaops/NAME.db</c>) when the key variable is
+    /// unset, which counts as implicit: in CI only --sandbox chooses a sandbox.
+    /// </remarks>
     public static Target? Resolve(IOContext io, string root, string? sandboxOption, string? apiUrlOption, out string? error)
     {
         error = null;
+        var environment = io.Project.Environment;
+        var keyVariable = environment?.ApiKeyEnv ?? "TAVUS_API_KEY";
         if (sandboxOption is not null && apiUrlOption is not null)
         {
             error = "--sandbox and --api-url choose two different targets; give one of them.";
             return null;
         }
 
-        var key = io.Environment("TAVUS_API_KEY");
-        var url = apiUrlOption ?? NonEmpty(io.Environment("TAVUS_API_URL"));
-        var urlSource = apiUrlOption is null ? "TAVUS_API_URL" : "--api-url";
+        var key = io.Environment(keyVariable);
+
+        // A URL that names the API on its own (--api-url, TAVUS_API_URL) without a key is a lost secret; an
+        // environment's api_url is configuration, and its sandbox still serves a run without the key.
+        var namedUrl = apiUrlOption ?? (environment is null ? NonEmpty(io.Environment("TAVUS_API_URL")) : null);
+        var url = namedUrl ?? environment?.ApiUrl;
+        var urlSource = apiUrlOption is not null ? "--api-url" : environment is null ? "TAVUS_API_URL" : $"{Core.Environments.ProjectFile.FileName} (environments.{environment.Name}.api_url)";
         if (sandboxOption is null && !string.IsNullOrEmpty(key))
         {
             url ??= DefaultUrl;
             if (KeyProblem(key) is { } problem)
             {
-                error = $"TAVUS_API_KEY holds {problem}, which an API key does not (a secret saved with its line end, say); set it to the key alone. Nothing was sent.";
+                error = $"{keyVariable} holds {problem}, which an API key does not (a secret saved with its line end, say); set it to the key alone. Nothing was sent.";
                 return null;
             }
 
             // Credentials first, judged as text: a URL that does not even parse is never quoted with them.
             if (Core.Manifests.UrlCredentials.Find(url) is { } credential)
             {
-                error = $"the API URL in {urlSource} carries credentials ({credential}); give the URL without them, and the key in TAVUS_API_KEY only. Nothing was sent.";
+                error = $"the API URL in {urlSource} carries credentials ({credential}); give the URL without them, and the key in {keyVariable} only. Nothing was sent.";
                 return null;
             }
 
@@ -86,7 +98,7 @@ internal sealed class Target : IDisposable
 
             if (uri.UserInfo.Length > 0)
             {
-                error = $"the API URL in {urlSource} carries credentials; give the key in TAVUS_API_KEY only.";
+                error = $"the API URL in {urlSource} carries credentials; give the key in {keyVariable} only.";
                 return null;
             }
 
@@ -97,24 +109,24 @@ internal sealed class Target : IDisposable
             }
 
             // A base path (https://gw.example/tavus-staging) is kept: requests are resolved against it.
-            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null, Core.Planning.PlanKey.FromApiKey(key));
+            return new Target(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'), new TavusConnection { BaseAddress = uri, ApiKey = key, RedactServerText = io.Redactor.Redact }, null, Core.Planning.PlanKey.FromApiKey(key), environment?.Name);
         }
 
-        if (sandboxOption is null && url is not null)
+        if (sandboxOption is null && namedUrl is not null)
         {
-            error = $"{urlSource} names the API {Shown(url)}, but TAVUS_API_KEY is not set (or is empty); set TAVUS_API_KEY, or pass --sandbox <file> to use the local sandbox instead. Nothing was sent.";
+            error = $"{urlSource} names the API {Shown(namedUrl)}, but {keyVariable} is not set (or is empty); set {keyVariable}, or pass --sandbox <file> to use the local sandbox instead. Nothing was sent.";
             return null;
         }
 
-        var sandboxFile = sandboxOption ?? NonEmpty(io.Environment("PERSONAOPS_SANDBOX"));
+        var sandboxFile = sandboxOption ?? (environment is null ? NonEmpty(io.Environment("PERSONAOPS_SANDBOX")) : null);
         if (sandboxFile is null && !string.IsNullOrEmpty(io.Environment("CI")))
         {
-            error = "TAVUS_API_KEY is not set. In CI, PersonaOps does not fall back to the local sandbox, so that a job without the secret (a pull request from a fork, say) cannot produce a plan against an empty account. Set TAVUS_API_KEY, or pass --sandbox <file> to use a sandbox on purpose.";
+            error = $"{keyVariable} is not set{(environment is null ? "" : $" (the key of the environment {environment.Name})")}. In CI, PersonaOps does not fall back to the local sandbox, so that a job without the secret (a pull request from a fork, say) cannot produce a plan against an empty account. Set {keyVariable}, or pass --sandbox <file> to use a sandbox on purpose.";
             return null;
         }
 
-        var path = Path.GetFullPath(sandboxFile ?? Path.Combine(".personaops", "sandbox.db"), root);
-        var named = sandboxOption is not null ? "--sandbox" : sandboxFile is not null ? "PERSONAOPS_SANDBOX" : "the default sandbox";
+        var path = Path.GetFullPath(sandboxFile ?? environment?.Sandbox ?? Path.Combine(".personaops", environment is null ? "sandbox.db" : environment.Name + ".db"), root);
+        var named = sandboxOption is not null ? "--sandbox" : sandboxFile is not null ? "PERSONAOPS_SANDBOX" : environment is not null ? $"the sandbox of the environment {environment.Name}" : "the default sandbox";
         if (FileKind.Of(path) is var kind and not (FileKindValue.Regular or FileKindValue.Missing))
         {
             error = $"{named} names {(kind == FileKindValue.Directory ? "the folder" : FileKind.Describe(kind))} {Shown(root, path)}; give the sandbox's SQLite file (it is created if missing).";
@@ -141,9 +153,9 @@ internal sealed class Target : IDisposable
             RedactServerText = io.Redactor.Redact,
         };
         var shown = Shown(root, path);
-        return new Target($"the local sandbox ({shown})", connection, store, Core.Planning.PlanKey.FromKeyMaterial(store.InstanceKey))
+        return new Target($"the local sandbox ({shown})", connection, store, Core.Planning.PlanKey.FromKeyMaterial(store.InstanceKey), environment?.Name)
         {
-            SandboxReason = sandboxOption is not null ? "--sandbox was given" : "TAVUS_API_KEY is not set",
+            SandboxReason = sandboxOption is not null ? "--sandbox was given" : $"{keyVariable} is not set",
         };
     }
 

@@ -7,11 +7,21 @@ public enum Severity
     Warning,
 }
 
-/// <summary>A one-based line and column in a source file.</summary>
+/// <summary>
+/// A one-based line and column in a source file. <see cref="File"/> is set only where a document was merged
+/// from several files (an environment's overlay onto its base manifest): the file that supplied the value,
+/// which a diagnostic then names instead of the manifest's own file.
+/// </summary>
 public readonly record struct SourcePosition(int Line, int Column)
 {
     /// <summary>The start of a file.</summary>
     public static SourcePosition Start { get; } = new(1, 1);
+
+    /// <summary>The file this position is in, when it is not the file of the document it was looked up in; else null.</summary>
+    public string? File { get; init; }
+
+    /// <summary><c>file(line,col)</c>: where a person finds the value, <paramref name="file"/> unless the position names its own.</summary>
+    public string In(string file) => $"{File ?? file}({Line},{Column})";
 }
 
 /// <summary>

@@ -3,14 +3,15 @@ namespace PersonaOps.Core.Diagnostics;
 /// <summary>A diagnostic's identity: its stable code, its severity and a short title.</summary>
 public sealed record DiagnosticDescriptor(string Code, Severity Severity, string Title)
 {
-    public Diagnostic At(string file, SourcePosition position, string message) => new(Code, Severity, file, position, message);
+    /// <summary>A diagnostic at <paramref name="position"/> in <paramref name="file"/>, or in the file the position names (a value an overlay supplied).</summary>
+    public Diagnostic At(string file, SourcePosition position, string message) => new(Code, Severity, position.File ?? file, position with { File = null }, message);
 }
 
 /// <summary>
 /// The one catalogue of diagnostic codes. Codes are stable: users grep for them and scripts match them,
 /// so a code is never reused for a different meaning. PO1xxx: reading files and YAML; PO2xxx: the
 /// schema; PO3xxx: checks the schema cannot express; PO4xxx: warnings; PO5xxx: planning against the
-/// account (identity).
+/// account (identity); PO6xxx: the project file (personaops.yaml) and environments' overlays.
 /// </summary>
 public static class DiagnosticCatalog
 {
@@ -65,6 +66,12 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor ClaimedTwice = new("PO5003", Severity.Error, "Two manifests manage one live persona");
     public static readonly DiagnosticDescriptor SecretChangedSincePlan = new("PO5004", Severity.Error, "A secret is not the one the plan was made with");
     public static readonly DiagnosticDescriptor PlanInconsistent = new("PO5005", Severity.Error, "The saved plan contradicts itself");
+
+    public static readonly DiagnosticDescriptor ProjectInvalid = new("PO6001", Severity.Error, "The project file is not valid");
+    public static readonly DiagnosticDescriptor OverlayWithoutBase = new("PO6002", Severity.Error, "An overlay names no base manifest");
+    public static readonly DiagnosticDescriptor DuplicateOverlay = new("PO6003", Severity.Error, "Two overlays for one manifest in one environment");
+    public static readonly DiagnosticDescriptor OverlayChangesIdentity = new("PO6004", Severity.Error, "An overlay changes apiVersion, kind or metadata.name");
+    public static readonly DiagnosticDescriptor OverlayIncomplete = new("PO6005", Severity.Error, "An overlay does not say which manifest it changes");
 
     /// <summary>Every descriptor, for documentation and for tests that codes stay unique.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =

@@ -38,6 +38,9 @@ public sealed record Manifest(
     /// <summary>The kind the manifest declares (<c>kind:</c>), which says how to validate, identify and plan it.</summary>
     public Kinds.ResourceKind Kind { get; init; } = Kinds.PersonaKind.Descriptor;
 
+    /// <summary>The overlay merged onto this manifest for the environment it was read for (its file), or null.</summary>
+    public string? Overlay { get; init; }
+
     /// <summary><c>file(line,col)</c>: where a person finds this manifest.</summary>
     public string Location => $"{File}({Position.Line},{Position.Column})";
 }

@@ -25,6 +25,40 @@ public sealed class SourceMap
 
     internal void AddKeySpan(string pointer, SourceSpan span) => _keySpans.TryAdd(pointer, span);
 
+    /// <summary>
+    /// Copies what <paramref name="source"/> knows of <paramref name="pointer"/> (and, with
+    /// <paramref name="subtree"/>, of every value under it) into this map, the positions tagged with
+    /// <paramref name="file"/> when it is given (values another file supplied). Spans are copied only with
+    /// <paramref name="spans"/>: they place text in the file this map's document was read from.
+    /// </summary>
+    internal void CopyFrom(SourceMap source, string pointer, bool subtree, string? file, bool spans)
+    {
+        bool Under(string key) => key == pointer || (subtree && (pointer.Length == 0 || key.StartsWith(pointer + "/", StringComparison.Ordinal)));
+        SourcePosition Tag(SourcePosition position) => file is null ? position : position with { File = file };
+        foreach (var (key, position) in source._values.Where(e => Under(e.Key)))
+        {
+            AddValue(key, Tag(position));
+        }
+
+        foreach (var (key, position) in source._keys.Where(e => Under(e.Key)))
+        {
+            AddKey(key, Tag(position));
+        }
+
+        if (spans)
+        {
+            foreach (var (key, span) in source._spans.Where(e => Under(e.Key)))
+            {
+                AddSpan(key, span);
+            }
+
+            foreach (var (key, span) in source._keySpans.Where(e => Under(e.Key)))
+            {
+                AddKeySpan(key, span);
+            }
+        }
+    }
+
     /// <summary>Where the text of the value at <paramref name="pointer"/> is, exactly (no ancestor's); null when the document has no such value.</summary>
     public SourceSpan? SpanAt(string pointer) => _spans.TryGetValue(pointer, out var span) ? span : null;
 

@@ -88,6 +88,9 @@ public sealed record Plan(string Target, IReadOnlyList<PersonaPlan> Personas, IR
     /// </summary>
     public string? Account { get; init; }
 
+    /// <summary>The environment of personaops.yaml the plan was made for (part of its target), or null without one.</summary>
+    public string? Environment { get; init; }
+
     public int ToAdd => Personas.Count(p => p.Action == PlanAction.Create);
 
     public int ToChange => Personas.Count(p => p.Action == PlanAction.Update);

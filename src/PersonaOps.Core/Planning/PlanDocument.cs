@@ -29,6 +29,11 @@ public static class PlanDocument
             ["errors"] = ErrorsJson(plan),
             ["unmanaged"] = UnmanagedJson(plan),
         };
+        if (plan.Environment is not null)
+        {
+            body.Insert(body.IndexOf("account") + 1, "environment", plan.Environment);
+        }
+
         body["plan_fingerprint"] = Fingerprint(plan);
         if (plan.Seal is not null)
         {
@@ -122,7 +127,7 @@ public static class PlanDocument
     /// fingerprint does not match the value). Same plan, same fingerprint.
     /// </summary>
     public static string Fingerprint(Plan plan) =>
-        CanonicalJson.Hash(new JsonObject
+        CanonicalJson.Hash(WithEnvironment(plan, new JsonObject
         {
             ["target"] = plan.Target,
             ["account"] = plan.Account,
@@ -144,7 +149,18 @@ public static class PlanDocument
                 return (JsonNode?)reviewed;
             }).ToArray()),
             ["errors"] = ErrorsJson(plan),
-        });
+        }));
+
+    /// <summary>The environment is part of what was reviewed; a plan made without one is fingerprinted as before.</summary>
+    private static JsonObject WithEnvironment(Plan plan, JsonObject content)
+    {
+        if (plan.Environment is not null)
+        {
+            content["environment"] = plan.Environment;
+        }
+
+        return content;
+    }
 
     private const string NotAPlan = "not a PersonaOps plan file (personaops plan --out writes one)";
 
@@ -271,6 +287,7 @@ public static class PlanDocument
             plan = new Plan(root["target"]!.GetValue<string>(), personas, errors)
             {
                 Account = root["account"]?.GetValue<string>(),
+                Environment = root["environment"]?.GetValue<string>(),
                 Base = root["base"]?.GetValue<string>(),
                 Unmanaged = (root["unmanaged"]?.AsArray() ?? []).Select(u => new UnmanagedResource(u!["address"]!.GetValue<string>(), u["file"]!.GetValue<string>(), u["live_id"]?.GetValue<string>())).ToArray(),
             };

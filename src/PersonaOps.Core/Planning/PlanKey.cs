@@ -85,6 +85,9 @@ public sealed class PlanKey
 /// <summary>What a plan is made for: the API it names (a URL, or the local sandbox) and the key of the account behind it.</summary>
 public sealed record PlanTarget(string Description, PlanKey Key)
 {
+    /// <summary>The environment of personaops.yaml the plan is for, or null without one: part of the target's identity.</summary>
+    public string? Environment { get; init; }
+
     /// <summary>The account's identity (<see cref="PlanKey.Account"/>).</summary>
     public string Account => Key.Account;
 }

@@ -88,6 +88,7 @@ public static class Planner
         return new Plan(target.Description, personas, errors)
         {
             Account = target.Account,
+            Environment = target.Environment,
             Base = options.Base?.Revision,
             Unmanaged = options.Base is { } removedFrom ? Unmanaged(ThreeWay.Removed(removedFrom.Resources, pairs), indexes) : [],
         };

@@ -35,16 +35,23 @@ public static class PlanMarkdownRenderer
     /// <summary>Rows of the summary table (and names in the deletion warning) shown before the rest is summarised.</summary>
     private const int TableRows = 50;
 
-    public static string Marker(Plan plan) => Marker(PlanDocument.Fingerprint(plan));
+    public static string Marker(Plan plan) => Marker(PlanDocument.Fingerprint(plan), plan.Environment);
 
-    private static string Marker(string fingerprint) => $"{MarkerPrefix}{fingerprint.Replace("sha256:", "sha256=", StringComparison.Ordinal)} -->";
+    /// <summary>The marker: the plan's fingerprint and, for a plan of an environment, its name (a comment per environment).</summary>
+    private static string Marker(string fingerprint, string? environment) =>
+        $"{MarkerPrefix}{fingerprint.Replace("sha256:", "sha256=", StringComparison.Ordinal)}{(environment is null ? "" : " environment=" + TextEscape.Control(environment).Replace("-->", "", StringComparison.Ordinal))} -->";
 
     public static string Render(Plan plan, int limit = GitHubCommentLimit, ChangeVoice voice = ChangeVoice.Plan, MarkdownContext? context = null, Kinds.KindRegistry? kinds = null)
     {
         context ??= MarkdownContext.None;
         var head = new StringBuilder();
         var fingerprint = PlanDocument.Fingerprint(plan);
-        head.Append(Marker(fingerprint)).Append('\n');
+        head.Append(Marker(fingerprint, plan.Environment)).Append('\n');
+        if (plan.Environment is not null)
+        {
+            head.Append($"Environment {Code(plan.Environment)}.\n");
+        }
+
         var changing = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
         if (changing.Length == 0)
         {

@@ -16,6 +16,11 @@ public static class PlanTextRenderer
         var style = color ? Ansi.On : Ansi.Off;
         var target = TextEscape.Control(plan.Target);
         var changing = plan.Personas.Where(p => p.Action != PlanAction.NoOp).ToArray();
+        if (plan.Environment is not null)
+        {
+            text.AppendLine($"Environment: {TextEscape.Control(plan.Environment)}");
+        }
+
         if (plan.Base is not null)
         {
             text.AppendLine($"Three-way plan: Git's change since {ThreeWayView.Base(plan)}, edits made outside PersonaOps since then, and conflicts between the two.");

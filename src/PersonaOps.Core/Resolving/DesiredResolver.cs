@@ -197,7 +197,7 @@ public static class DesiredResolver
                 var otherAt = other.ValueAt(nameField);
                 var how = resource.Source.PersonaName == name && other.Source.PersonaName == name ? "" : " once its ${env:...} references are resolved";
                 diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, nameField,
-                    Validation.SemanticChecks.PinnedNameMessage(kind, name, how, $"{other.File}({otherAt.Line},{otherAt.Column})")));
+                    Validation.SemanticChecks.PinnedNameMessage(kind, name, how, otherAt.In(other.File))));
                 continue;
             }
 
@@ -208,7 +208,7 @@ public static class DesiredResolver
                 var at = first.ValueAt(field);
                 var written = resource.Source.PersonaName == name && first.Source.PersonaName == name ? "" : " once its ${env:...} references are resolved";
                 diagnostics.Add(resource.At(DiagnosticCatalog.DuplicatePersonaName, field,
-                    $"spec.{kind.Identity.NameField} is '{name}'{written}, the {kind.Name} name of {first.File}({at.Line},{at.Column}) too; two manifests with one {kind.Name} name would fight over the same live {kind.Name}."));
+                    $"spec.{kind.Identity.NameField} is '{name}'{written}, the {kind.Name} name of {at.In(first.File)} too; two manifests with one {kind.Name} name would fight over the same live {kind.Name}."));
             }
         }
     }

@@ -22,6 +22,11 @@ public sealed class KindSchema
         Text = text;
     }
 
+    private static readonly Lazy<KindSchema> ProjectInstance = new(() => FromJson(ReadResource("PersonaOps.Schemas.project.v1.json")));
+
+    /// <summary>The schema of the project file, personaops.yaml (<c>schemas/project/v1/project.schema.json</c>); not a kind, it has no spec.</summary>
+    public static KindSchema Project => ProjectInstance.Value;
+
     /// <summary>The schema of the personaops/v1 persona manifest.</summary>
     public static KindSchema Persona => PersonaInstance.Value;
 

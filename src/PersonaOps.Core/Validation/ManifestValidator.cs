@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PersonaOps.Core.Diagnostics;
+using PersonaOps.Core.Environments;
 using PersonaOps.Core.JsonPatch;
 using PersonaOps.Core.Kinds;
 using PersonaOps.Core.Manifests;
@@ -23,9 +24,20 @@ public sealed record ValidationResult(IReadOnlyList<Manifest> Manifests, IReadOn
 /// </summary>
 public static class ManifestValidator
 {
-    public static ValidationResult Validate(IEnumerable<SourceFile> files, KindRegistry? kinds = null)
+    public static ValidationResult Validate(IEnumerable<SourceFile> files, KindRegistry? kinds = null) => Validate(files, [], kinds);
+
+    /// <summary>
+    /// Validates the manifests of one environment: each base manifest with the overlay of its name (from
+    /// <paramref name="overlayFiles"/>, the environment's overlay folder) merged onto it before validation
+    /// (<see cref="Overlays.Merge"/>), so a diagnostic names the file that supplied the value. An overlay
+    /// with no base manifest of its name, or one that changes its base's apiVersion or kind, is an error.
+    /// </summary>
+    public static ValidationResult Validate(IEnumerable<SourceFile> files, IReadOnlyList<SourceFile> overlayFiles, KindRegistry? kinds = null)
     {
         var registry = kinds ?? KindRegistry.Default;
+        var overlayDiagnostics = new List<Diagnostic>();
+        var overlays = overlayFiles.Count == 0 ? new Dictionary<string, Overlay>() : Overlays.Read(overlayFiles, overlayDiagnostics);
+        var used = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var inputs = files.ToArray();
         var perFile = new (List<Manifest> Manifests, List<Diagnostic> Diagnostics)[inputs.Length];
 
@@ -39,12 +51,18 @@ public static class ManifestValidator
 
         if (inputs.Length > 0)
         {
-            LoadFile(inputs[0], registry, perFile[0].Manifests, perFile[0].Diagnostics);
+            LoadFile(inputs[0], registry, perFile[0].Manifests, perFile[0].Diagnostics, overlays, used);
         }
 
-        Parallel.For(1, inputs.Length, i => LoadFile(inputs[i], registry, perFile[i].Manifests, perFile[i].Diagnostics));
+        Parallel.For(1, inputs.Length, i => LoadFile(inputs[i], registry, perFile[i].Manifests, perFile[i].Diagnostics, overlays, used));
 
-        var diagnostics = perFile.SelectMany(f => f.Diagnostics).ToList();
+        foreach (var overlay in overlays.Values.Where(o => !used.ContainsKey(o.Name)))
+        {
+            overlayDiagnostics.Add(DiagnosticCatalog.OverlayWithoutBase.At(overlay.File, overlay.Map.ValueAt("/metadata/name"),
+                $"the overlay is for '{overlay.Name}', but no manifest has metadata.name '{overlay.Name}'; an overlay changes a base manifest of its name (it cannot add or rename one)."));
+        }
+
+        var diagnostics = overlayDiagnostics.Concat(perFile.SelectMany(f => f.Diagnostics)).ToList();
         var manifests = perFile.SelectMany(f => f.Manifests).ToList();
 
         SemanticChecks.CheckUniqueness(manifests, diagnostics);
@@ -58,7 +76,7 @@ public static class ManifestValidator
         return new ValidationResult(manifests, diagnostics);
     }
 
-    private static void LoadFile(SourceFile file, KindRegistry kinds, List<Manifest> manifests, List<Diagnostic> diagnostics)
+    private static void LoadFile(SourceFile file, KindRegistry kinds, List<Manifest> manifests, List<Diagnostic> diagnostics, IReadOnlyDictionary<string, Overlay> overlays, System.Collections.Concurrent.ConcurrentDictionary<string, bool> used)
     {
         var text = SourceDecoder.Decode(file, diagnostics);
         if (text is null)
@@ -81,8 +99,25 @@ public static class ManifestValidator
             return;
         }
 
-        foreach (var document in nonEmpty)
+        foreach (var read in nonEmpty)
         {
+            var document = read;
+            string? overlayFile = null;
+            if (overlays.Count > 0 && document.Root is JsonObject unmerged && unmerged["metadata"] is JsonObject metadata
+                && metadata["name"] is JsonValue nameValue && nameValue.TryGetValue<string>(out var manifestName) && overlays.TryGetValue(manifestName, out var overlay))
+            {
+                used[manifestName] = true;
+                if (Overlays.IdentityChange(unmerged, overlay) is { } change)
+                {
+                    diagnostics.Add(change);
+                    continue;
+                }
+
+                var (mergedRoot, mergedMap) = Overlays.Merge(unmerged, document.Map, overlay);
+                document = document with { Root = mergedRoot, Map = mergedMap };
+                overlayFile = overlay.File;
+            }
+
             if (document.Root is not JsonObject root)
             {
                 var shape = document.Root is JsonArray ? "a list" : "a single value";
@@ -99,7 +134,7 @@ public static class ManifestValidator
             SemanticChecks.CheckDocument(file.Path, root, document.Map, kind, diagnostics);
             if (diagnostics.Count(d => d.IsError) == before)
             {
-                manifests.Add(ToManifest(file.Path, document, root) with { Kind = kind });
+                manifests.Add(ToManifest(file.Path, document, root) with { Kind = kind, Overlay = overlayFile });
             }
         }
     }

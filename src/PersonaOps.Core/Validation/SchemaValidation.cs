@@ -22,7 +22,7 @@ internal static class SchemaValidation
     /// <summary>One schema error: where (a JSON Pointer), whether it is an unknown field, and what.</summary>
     public sealed record SchemaError(string Pointer, bool IsUnknownField, string Message);
 
-    public static void Validate(string file, JsonNode? document, SourceMap map, KindSchema schema, List<Diagnostic> diagnostics)
+    public static void Validate(string file, JsonNode? document, SourceMap map, KindSchema schema, List<Diagnostic> diagnostics, string whole = "the manifest")
     {
         var errors = Errors(document, schema.Root);
 
@@ -32,7 +32,7 @@ internal static class SchemaValidation
         {
             if (error.Kind != ValidationErrorKind.NotInEnumeration || !wrongType.Contains(pointer))
             {
-                diagnostics.Add(Describe(file, error, pointer, map));
+                diagnostics.Add(Describe(file, error, pointer, map, whole));
             }
         }
     }
@@ -74,7 +74,7 @@ internal static class SchemaValidation
         or ValidationErrorKind.IntegerExpected or ValidationErrorKind.BooleanExpected or ValidationErrorKind.ObjectExpected
         or ValidationErrorKind.ArrayExpected or ValidationErrorKind.NullExpected;
 
-    private static Diagnostic Describe(string file, ValidationError error, string pointer, SourceMap map)
+    private static Diagnostic Describe(string file, ValidationError error, string pointer, SourceMap map, string whole = "the manifest")
     {
         var field = new SchemaField(error.Schema ?? new JsonSchema());
         var where = FieldPath.Display(pointer);
@@ -85,7 +85,7 @@ internal static class SchemaValidation
         {
             case ValidationErrorKind.PropertyRequired:
             {
-                var parent = pointer.Length == 0 ? "the manifest" : where;
+                var parent = pointer.Length == 0 ? whole : where;
                 return DiagnosticCatalog.RequiredProperty.At(file, map.ValueAt(pointer), $"'{error.Property}' is required in {parent}.");
             }
 
@@ -100,7 +100,7 @@ internal static class SchemaValidation
                 var hint = suggestion is not null
                     ? $"; did you mean '{suggestion}'?"
                     : known.Length > 0 ? $". Known fields: {string.Join(", ", known.Order(StringComparer.Ordinal))}." : ".";
-                var container = parent.IsRoot ? "the manifest" : FieldPath.Display(parent);
+                var container = parent.IsRoot ? whole : FieldPath.Display(parent);
                 return DiagnosticCatalog.UnknownProperty.At(file, map.KeyAt(child), $"unknown field '{error.Property}' in {container}{hint}");
             }
 

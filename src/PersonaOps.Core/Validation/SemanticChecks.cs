@@ -235,7 +235,7 @@ internal static class SemanticChecks
                 var field = "/spec/" + manifest.Kind.Identity.NameField;
                 var at = other.Map.ValueAt(field);
                 diagnostics.Add(DiagnosticCatalog.DuplicatePersonaName.At(manifest.File, manifest.Map.ValueAt(field),
-                    PinnedNameMessage(manifest.Kind, manifest.PersonaName!, "", $"{other.File}({at.Line},{at.Column})")));
+                    PinnedNameMessage(manifest.Kind, manifest.PersonaName!, "", at.In(other.File))));
             }
         }
     }
@@ -261,7 +261,7 @@ internal static class SemanticChecks
             if (seen.TryGetValue((manifest.Kind.Name, value), out var first))
             {
                 var at = position(first);
-                diagnostics.Add(descriptor.At(manifest.File, position(manifest), message(manifest, value, $"{first.File}({at.Line},{at.Column})")));
+                diagnostics.Add(descriptor.At(manifest.File, position(manifest), message(manifest, value, at.In(first.File))));
             }
             else
             {

@@ -215,6 +215,6 @@ public sealed class BadInputTests
     public void EveryCodeInTheCatalogue_IsUniqueAndWellFormed()
     {
         DiagnosticCatalog.All.Select(d => d.Code).ShouldBeUnique();
-        DiagnosticCatalog.All.ShouldAllBe(d => System.Text.RegularExpressions.Regex.IsMatch(d.Code, "^PO[1-5][0-9]{3}$"));
+        DiagnosticCatalog.All.ShouldAllBe(d => System.Text.RegularExpressions.Regex.IsMatch(d.Code, "^PO[1-6][0-9]{3}$"));
     }
 }
