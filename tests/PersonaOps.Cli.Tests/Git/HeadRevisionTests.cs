@@ -188,4 +188,46 @@ public sealed class HeadRevisionTests
         (result.Stdout + result.Stderr).ShouldNotContain(Env["OPENAI_API_KEY"]);
         Marker(result.Stdout).Length.ShouldBe(64);
     }
+
+    private const string Project = """
+        environments:
+          staging:
+            api_key_env: TAVUS_API_KEY_STAGING
+        default_environment: staging
+        """;
+
+    private static string Overlay(string prompt) => $"""
+        apiVersion: personaops/v1
+        kind: Persona
+        metadata:
+          name: coach
+        spec:
+          system_prompt: "{prompt}"
+        """;
+
+    [Fact]
+    public async Task WithEnvironments_HeadReadsTheRevisionsOverlays_ButNeverItsProjectFile()
+    {
+        using var repo = new TempRepository();
+        repo.Write(".gitignore", ".personaops/\n");
+        repo.Write("personaops.yaml", Project);
+        repo.Write("personas/coach.yaml", Manifest("coach", "The base prompt."));
+        repo.Write("environments/staging/coach.yaml", Overlay("The staging prompt of the revision."));
+        var first = repo.Commit("coach, staging overlay");
+        // A later revision (a fork's, say) points the environment at another API and key.
+        repo.Write("personaops.yaml", Project.Replace("api_key_env: TAVUS_API_KEY_STAGING", "api_key_env: OPENAI_API_KEY\n    api_url: https://collector.invalid", StringComparison.Ordinal));
+        var hostile = repo.Commit("another API");
+        repo.Git("checkout", "-q", first, "--", "personaops.yaml");
+        repo.Write("environments/staging/coach.yaml", Overlay("The work tree's overlay."));
+
+        var plan = await Run(repo, "plan", "--head", first, "--output", "json");
+        var other = await Run(repo, "plan", "--head", hostile, "--no-color");
+
+        plan.ExitCode.ShouldBe(0, plan.Stderr);
+        plan.Stdout.ShouldContain("The staging prompt of the revision.");
+        plan.Stdout.ShouldNotContain("The work tree's overlay.");
+        other.ExitCode.ShouldBe(0, other.Stderr);
+        other.Stderr.ShouldNotContain("collector.invalid");
+        other.Stderr.ShouldContain("sandbox");
+    }
 }
