@@ -234,13 +234,7 @@ internal static class Workflow
             return ManifestFiles.Read(arguments.Root, io.CurrentDirectory, arguments.Paths);
         }
 
-        overlays = new ManifestFiles.Result([], []);
-        if (io.Project.Environment is { } environment
-            && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)], "--head") is { Error: null } headOverlays)
-        {
-            overlays = new ManifestFiles.Result(headOverlays.Files, headOverlays.Diagnostics);
-        }
-
+        overlays = OverlaysAt(io, arguments, revision, "--head");
         var read = GitRevisionFiles.Read(arguments.Root, io.CurrentDirectory, revision, arguments.Paths, "--head");
         if (read.Error is not null)
         {
@@ -255,6 +249,16 @@ internal static class Workflow
 
         return new ManifestFiles.Result(read.Files, read.Diagnostics);
     }
+
+    /// <summary>
+    /// The environment's overlays as they were at a revision, from the folder the work tree's project file
+    /// names (a revision's project file never chooses anything); none without an environment.
+    /// </summary>
+    private static ManifestFiles.Result OverlaysAt(IOContext io, WorkflowArguments arguments, string revision, string option) =>
+        io.Project.Environment is { } environment
+        && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)], option) is { Error: null } read
+            ? new ManifestFiles.Result(read.Files, read.Diagnostics)
+            : new ManifestFiles.Result([], []);
 
     /// <summary>
     /// With --base, the manifests at that revision, read from Git and resolved as the head's are (secrets
@@ -277,11 +281,7 @@ internal static class Workflow
             return false;
         }
 
-        // The environment's overlays as they were at the base (the folder named by the work tree's project file).
-        var overlays = io.Project.Environment is { } environment && GitRevisionFiles.Read(arguments.Root, arguments.Root, revision, [Path.Combine(arguments.Root, environment.Overlays)]) is { Error: null } baseOverlays
-            ? baseOverlays.Files
-            : [];
-        var validated = ManifestValidator.Validate(read.Files, overlays);
+        var validated = ManifestValidator.Validate(read.Files, OverlaysAt(io, arguments, revision, "--base").Files);
         var resolved = DesiredResolver.Resolve(validated.Manifests, io.Environment, requireSecrets: false);
         var unusable = read.Diagnostics.Concat(validated.Diagnostics).Concat(resolved.Diagnostics).Where(d => d.IsError).Select(d => d.File).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var file in unusable)
