@@ -22,6 +22,8 @@ internal static class GitRevisionFiles
     /// <param name="option">The option that named the revision (--base, --head), for the messages.</param>
     public static Result Read(string root, string currentDirectory, string revision, IReadOnlyList<string>? paths, string option = "--base")
     {
+        // The revision as messages show it: a name given on the command line may hold control characters.
+        var shown = Core.Rendering.TextEscape.Control(revision);
         string? location;
         try
         {
@@ -45,7 +47,7 @@ internal static class GitRevisionFiles
                 return Failed($"{option} needs a checkout with a work tree, and this repository is bare.");
             }
 
-            var commit = Resolve(repository, revision, option, out var problem);
+            var commit = Resolve(repository, revision, shown, option, out var problem);
             if (commit is null)
             {
                 return Failed(problem!);
@@ -65,7 +67,7 @@ internal static class GitRevisionFiles
                 var inRepository = Path.GetRelativePath(workTree, full).Replace(Path.DirectorySeparatorChar, '/');
                 if (inRepository.StartsWith("../", StringComparison.Ordinal) || inRepository == "..")
                 {
-                    return Failed($"{Shown(currentDirectory, full)} is outside the Git repository at {Shown(currentDirectory, workTree)}, so it has no version at {revision}.");
+                    return Failed($"{Shown(currentDirectory, full)} is outside the Git repository at {Shown(currentDirectory, workTree)}, so it has no version at {shown}.");
                 }
 
                 // A path absent at the base is no error: everything under it is new in this change.
@@ -85,11 +87,11 @@ internal static class GitRevisionFiles
         }
         catch (LibGit2SharpException ex)
         {
-            return Failed($"the Git repository could not be read at {revision}: {ex.Message}");
+            return Failed($"the Git repository could not be read at {shown}: {Core.Rendering.TextEscape.Control(ex.Message)}");
         }
     }
 
-    private static Commit? Resolve(Repository repository, string revision, string option, out string? problem)
+    private static Commit? Resolve(Repository repository, string revision, string shown, string option, out string? problem)
     {
         problem = null;
         GitObject? found;
@@ -111,8 +113,8 @@ internal static class GitRevisionFiles
         if (commit is null)
         {
             problem = repository.Info.IsShallow
-                ? $"{option} names '{revision}', which is not a commit of this repository; this clone is shallow, so older commits may be missing (fetch them, e.g. actions/checkout with fetch-depth: 0)."
-                : $"{option} names '{revision}', which is not a commit of this repository (give a commit, branch or tag).";
+                ? $"{option} names '{shown}', which is not a commit of this repository; this clone is shallow, so older commits may be missing (fetch them, e.g. actions/checkout with fetch-depth: 0)."
+                : $"{option} names '{shown}', which is not a commit of this repository (give a commit, branch or tag).";
         }
 
         return commit;

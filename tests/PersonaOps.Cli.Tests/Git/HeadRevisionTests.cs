@@ -88,6 +88,23 @@ public sealed class HeadRevisionTests
         File.Exists(Path.Combine(repo.Root, ".personaops", "sandbox.db")).ShouldBeFalse("nothing was sent, not even to the sandbox");
     }
 
+    [Theory]
+    [InlineData("--head")]
+    [InlineData("--base")]
+    public async Task ARevisionWithControlCharacters_IsShownEscaped_NeverSentToTheTerminalRaw(string option)
+    {
+        using var repo = new TempRepository();
+        repo.Write("personas/coach.yaml", Manifest("coach", "You coach."));
+        repo.Commit("coach");
+
+        var result = await Run(repo, "plan", option, "main\u001b]0;owned\u0007\u001b[2J");
+
+        result.ExitCode.ShouldBe(1);
+        result.Stderr.ShouldContain($"{option} names '");
+        result.Stderr.ShouldNotContain("\u001b");
+        result.Stderr.ShouldNotContain("\u0007");
+    }
+
     [Fact]
     public async Task HeadOutsideAnyRepository_IsAClearError()
     {
