@@ -192,11 +192,13 @@ public sealed class ExampleWorkflowTests
         }
 
         /// <summary>Runs the apply workflow for a push of main from <paramref name="before"/> to <paramref name="sha"/> (or a manual run), and records its conclusion as GitHub would.</summary>
-        public async Task<JobRun> ApplyAsync(string before, string sha, string eventName = "push")
+        public async Task<JobRun> ApplyAsync(string before, string sha, string eventName = "push", string? personaops = null)
         {
             Repo.Git("checkout", "-q", "--detach", sha);
             var payload = eventName == "push" ? new JsonObject { ["before"] = before, ["after"] = sha, ["ref"] = "refs/heads/main" } : new JsonObject { ["ref"] = "refs/heads/main", ["inputs"] = new JsonObject() };
-            var job = await new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", Context(eventName, payload, sha, Key));
+            var context = Context(eventName, payload, sha, Key);
+            context.PersonaOps = personaops;
+            var job = await new WorkflowHarness(WorkflowHarness.ExampleWorkflow("personaops-apply.yml")).RunJobAsync("apply", context);
             GitHub.FinishedApplyRun(sha, job.Succeeded);
             return job;
         }
@@ -716,5 +718,27 @@ public sealed class ExampleWorkflowTests
 
         adopt.Ran.ShouldBeFalse();
         scenario.GhCalls.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ApplyStoppedBeforeItSaidWhatHappened_TellsThePullRequestTheOutcomeIsUnknown_NeverThatNothingChanged()
+    {
+        Assert.SkipUnless(WorkflowHarness.NodeIsAvailable(), "node runs the workflows' github-script steps");
+        await using var scenario = await Scenario.StartAsync();
+        var head = scenario.PushToPullRequest("You coach people.");
+        (await scenario.PlanAsync(head)).Succeeded.ShouldBeTrue();
+        var merge = scenario.Merge(head);
+        // personaops is killed (SIGKILL) while it shows the plan: the apply step ends before its report.
+        var dll = Path.Combine(AppContext.BaseDirectory, "personaops.dll");
+        var killedInShow = $"#!/bin/sh\nif [ \"$1\" = show ]; then kill -KILL $$; fi\nexec dotnet \"{dll}\" \"$@\"\n";
+
+        var job = await scenario.ApplyAsync(scenario.Base, merge, personaops: killedInShow);
+
+        job.Succeeded.ShouldBeFalse(job.Log);
+        job.Step("Apply each change as reviewed").Outcome.ShouldBe("failure", job.Log);
+        var report = ApplyComment(scenario.GitHub, Pull);
+        report.ShouldContain("the run stopped before it said what happened to this change; see its log, since part of it may have been applied");
+        report.ShouldNotContain("Nothing of it was changed.");
+        scenario.GitHub.Calls.Single(c => c.Method == "core.setFailed").Args["message"]!.GetValue<string>().ShouldStartWith("Merged but not applied: #7 (outcome unknown).");
     }
 }
